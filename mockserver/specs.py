@@ -258,7 +258,7 @@ def _build_operations(api: str, path: Path, document: JSONObject) -> Iterator[Op
             )
         security = tuple(
             SecurityRequirement(scheme=scheme, scopes=tuple(scopes))
-            for requirement in raw.get("security", default_security)
+            for requirement in raw.get("security", default_security) or []
             for scheme, scopes in requirement.items()
         )
         yield Operation(
@@ -269,9 +269,7 @@ def _build_operations(api: str, path: Path, document: JSONObject) -> Iterator[Op
             parameters=parameters,
             request_schema=body_media.get("schema"),
             request_required=bool(body.get("required", False)),
-            request_examples={
-                name: example.get("value") for name, example in body_media.get("examples", {}).items()
-            },
+            request_examples={name: example.get("value") for name, example in body_media.get("examples", {}).items()},
             responses=responses,
             security=security,
             raw=raw,
@@ -288,9 +286,7 @@ def _check_operations(path: Path, document: JSONObject, operations: tuple[Operat
     for operation in operations:
         for requirement in operation.security:
             if requirement.scheme not in schemes:
-                raise SpecError(
-                    path, f"{operation.operation_id}: unknown security scheme {requirement.scheme!r}"
-                )
+                raise SpecError(path, f"{operation.operation_id}: unknown security scheme {requirement.scheme!r}")
         for status, response in operation.raw.get("responses", {}).items():
             for link_name, link in response.get("links", {}).items():
                 target = link.get("operationId")

@@ -1,0 +1,54 @@
+"""Jourvex Journey API: `GET /api/journey/{journey_id}` — a visitor's journey from the simulation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from mockserver.auth import TokenPolicy
+from mockserver.errors import ErrorStyle
+from mockserver.exchange import ApiBehaviour, ApiResponse, RequestContext
+from mockserver.projections.jourvex import journey_body
+from mockserver.simulation import visitor_journey
+from mockserver.specs import Operation
+from mockserver.validation import Problem
+
+#: The document shows live keys (`jvx_live_...`); test keys are assumed by analogy (marked in the spec).
+KEY_PREFIXES = ("jvx_live_", "jvx_test_")
+MISSING_PREFIX = "missing"
+
+
+def _key_shape_problem(token: str) -> str | None:
+    if token.startswith(KEY_PREFIXES) and len(token) > len(KEY_PREFIXES[0]):
+        return None
+    return "Invalid API key: Jourvex keys start with jvx_live_ or jvx_test_"
+
+
+def _not_found_message(_operation: Operation, params: Mapping[str, Any]) -> str:
+    return f"Journey {params.get('journey_id', '')!s} not found"
+
+
+def get_journey(context: RequestContext) -> ApiResponse:
+    journey_id = str(context.params.path["journey_id"])
+    if journey_id.startswith(MISSING_PREFIX):
+        return ApiResponse(404, {"error": _not_found_message(context.operation, context.params.path)})
+    journey = visitor_journey(journey_id, seed=context.seed, now=context.now, archetype=context.preferences.archetype)
+    return ApiResponse(200, journey_body(journey, now=context.now))
+
+
+def _invalid_request_message(problems: Sequence[Problem]) -> str:
+    return "Invalid request: " + "; ".join(str(problem) for problem in problems)
+
+
+BEHAVIOUR = ApiBehaviour(
+    name="jourvex",
+    error_style=ErrorStyle.SIMPLE,
+    token_policy=TokenPolicy(
+        shape_problem=_key_shape_problem,
+        default_scopes=lambda _token: frozenset(),
+        missing_scope_message=lambda scope: f"API key lacks scope {scope}",
+    ),
+    handlers={"getJourney": get_journey},
+    invalid_request_message=_invalid_request_message,
+    not_found_message=_not_found_message,
+)

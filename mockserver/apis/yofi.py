@@ -1,0 +1,65 @@
+"""Yofi Journeys API (JSON:API): journey data with telemetry, and its predictions, from the simulation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from mockserver.auth import TokenPolicy, any_token
+from mockserver.errors import ErrorStyle
+from mockserver.exchange import ApiBehaviour, ApiResponse, RequestContext
+from mockserver.projections.yofi import journey_document, predictions_document
+from mockserver.simulation import visitor_journey
+from mockserver.specs import Operation
+from mockserver.validation import Problem
+
+MISSING_PREFIX = "missing"
+PREDICTIONS_FIELD = "predictions"
+
+
+def _not_found_message(_operation: Operation, params: Mapping[str, Any]) -> str:
+    return f"Journey {params.get('journey_id', '')!s} was not found for this partner"
+
+
+def _not_found(context: RequestContext) -> ApiResponse:
+    message = _not_found_message(context.operation, context.params.path)
+    return ApiResponse(404, ErrorStyle.JSON_API.body(404, message))
+
+
+def get_journey_data(context: RequestContext) -> ApiResponse:
+    journey_id = str(context.params.path["journey_id"])
+    if journey_id.startswith(MISSING_PREFIX):
+        return _not_found(context)
+    journey = visitor_journey(journey_id, seed=context.seed, now=context.now, archetype=context.preferences.archetype)
+    include = context.params.query.get("fields[journeys]") == PREDICTIONS_FIELD
+    return ApiResponse(200, journey_document(journey, seed=context.seed, now=context.now, include_predictions=include))
+
+
+def get_journey_predictions(context: RequestContext) -> ApiResponse:
+    journey_id = str(context.params.path["journey_id"])
+    if journey_id.startswith(MISSING_PREFIX):
+        return _not_found(context)
+    journey = visitor_journey(journey_id, seed=context.seed, now=context.now, archetype=context.preferences.archetype)
+    forced = bool(context.params.query.get("isForce", False))
+    return ApiResponse(200, predictions_document(journey, seed=context.seed, now=context.now, forced=forced))
+
+
+def _invalid_request_message(problems: Sequence[Problem]) -> str:
+    return "; ".join(str(problem) for problem in problems)
+
+
+BEHAVIOUR = ApiBehaviour(
+    name="yofi",
+    error_style=ErrorStyle.JSON_API,
+    token_policy=TokenPolicy(
+        shape_problem=any_token,
+        default_scopes=lambda _token: frozenset(),
+        missing_scope_message=lambda scope: f"The token lacks scope {scope}",
+    ),
+    handlers={
+        "getJourneyData": get_journey_data,
+        "getJourneyPredictions": get_journey_predictions,
+    },
+    invalid_request_message=_invalid_request_message,
+    not_found_message=_not_found_message,
+)

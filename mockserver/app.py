@@ -1,0 +1,74 @@
+"""Assembling the Starlette application from the configuration and the loaded specs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import replace
+
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route
+
+from mockserver.admin import admin_routes
+from mockserver.apis import BEHAVIOURS
+from mockserver.clock import Clock, FixedClock, SystemClock
+from mockserver.config import ADMIN_TOKEN_ENV, ServerConfig
+from mockserver.faults import FaultInjector
+from mockserver.journal import RequestJournal
+from mockserver.pipeline import ApiPipeline
+from mockserver.simulation import warm_up
+from mockserver.specs import ApiSpec, load_specs
+from mockserver.store import JourneyStore, open_store
+
+ADMIN_PREFIX = "/__admin"
+
+
+def build_pipeline(
+    config: ServerConfig,
+    *,
+    specs: Mapping[str, ApiSpec] | None = None,
+    clock: Clock | None = None,
+    store: JourneyStore | None = None,
+) -> ApiPipeline:
+    loaded = dict(specs) if specs is not None else dict(load_specs(config.apis))
+    return ApiPipeline(
+        config=config,
+        specs=loaded,
+        behaviours=BEHAVIOURS,
+        clock=clock or (FixedClock(config.now) if config.now else SystemClock()),
+        store=store if store is not None else open_store(config.state_path),
+        journal=RequestJournal(config.journal_size),
+        faults=FaultInjector(
+            seed=config.seed,
+            latency=config.latency,
+            error_rate=config.error_rate,
+            rate_limit=config.rate_limit,
+        ),
+    )
+
+
+def create_app(config: ServerConfig | None = None, *, clock: Clock | None = None) -> Starlette:
+    """The mock as an ASGI app: the three APIs at their real paths, and the admin API unless disabled."""
+    config = config or ServerConfig()
+    if config.admin_token is None and os.environ.get(ADMIN_TOKEN_ENV):
+        config = replace(config, admin_token=os.environ[ADMIN_TOKEN_ENV])
+    specs = dict(load_specs(config.apis))
+    pipeline = build_pipeline(config, specs=specs, clock=clock)
+    # Build the text pools now, not on the first request (~0.3 s once per process).
+    warm_up()
+    routes: list[Route | Mount] = []
+    if config.admin:
+        routes.append(Mount(ADMIN_PREFIX, routes=admin_routes(pipeline, specs)))
+    routes.append(Route("/{path:path}", pipeline))
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            pipeline.store.close()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.pipeline = pipeline
+    return app

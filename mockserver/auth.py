@@ -1,0 +1,97 @@
+"""Bearer authentication shared by the three APIs.
+
+Strict where a vendor documents, lenient where it is silent: any token of the vendor's documented shape is
+accepted (a real vendor accepts only tokens it issued, which a local stand-in cannot know), except tokens that
+say they are bad, so tests can exercise rejection. `--token` switches an API to an explicit allow-list. What
+differs per API (the token shape, the default scopes, the 403 wording) comes in as a `TokenPolicy` from
+`apis/<api>.py`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from mockserver.config import TokenRule
+from mockserver.errors import ApiError
+
+#: Words that make a token rejected, so tests can exercise 401 without configuring anything.
+REJECTING_WORDS = re.compile(r"invalid|expired|revoked", re.IGNORECASE)
+#: RFC 6750: the header a 401 carries.
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="journeymock"'}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token, its organisation and its scopes."""
+
+    token: str
+    org_id: str
+    scopes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class TokenPolicy:
+    """The per-API part of authentication."""
+
+    #: Returns why a token does not have the vendor's documented shape, or None when it does.
+    shape_problem: Callable[[str], str | None]
+    #: Scopes a token has when no `--token` rule says otherwise.
+    default_scopes: Callable[[str], frozenset[str]]
+    #: The 403 message for a missing scope.
+    missing_scope_message: Callable[[str], str]
+
+
+class Authenticator:
+    def __init__(self, api: str, policy: TokenPolicy, rules: Iterable[TokenRule]) -> None:
+        self._api = api
+        self._policy = policy
+        self._allow_list: Mapping[str, TokenRule] = {rule.value: rule for rule in rules if rule.api == api}
+
+    def authenticate(self, authorization: str | None, required_scopes: tuple[str, ...]) -> Principal:
+        """The caller's principal, or an `ApiError` (401 without credentials, 403 without a scope)."""
+        token = _bearer_token(authorization)
+        if self._allow_list:
+            rule = self._allow_list.get(token)
+            if rule is None:
+                raise _unauthorized("The access token is not recognised")
+            scopes = frozenset(rule.scopes) if rule.scopes is not None else self._policy.default_scopes(token)
+            org_id = rule.org_id or organisation_of(token)
+        else:
+            if REJECTING_WORDS.search(token):
+                raise _unauthorized("The access token is invalid, expired or revoked")
+            problem = self._policy.shape_problem(token)
+            if problem is not None:
+                raise _unauthorized(problem)
+            scopes = self._policy.default_scopes(token)
+            org_id = organisation_of(token)
+        for scope in required_scopes:
+            if scope not in scopes:
+                raise ApiError(403, self._policy.missing_scope_message(scope))
+        return Principal(token=token, org_id=org_id, scopes=scopes)
+
+
+def organisation_of(token: str) -> str:
+    """Each token is its own organisation: a stable id derived from the token, never the token itself."""
+    return "org_" + hashlib.blake2b(token.encode(), digest_size=6).hexdigest()
+
+
+def _bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise _unauthorized("Missing Authorization header; expected 'Authorization: Bearer <token>'")
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token:
+        raise _unauthorized("Malformed Authorization header; expected 'Authorization: Bearer <token>'")
+    return token
+
+
+def _unauthorized(message: str) -> ApiError:
+    return ApiError(401, message, headers=CHALLENGE)
+
+
+def any_token(_token: str) -> str | None:
+    """A vendor that documents no token shape: every token has it."""
+    return None

@@ -1,0 +1,162 @@
+"""Time: where "now" comes from, and how instants are read and written.
+
+Everything that depends on the time takes a `Clock` (or an instant read from one), never the system clock
+directly, so `--now` and the tests can pin it. Instants are aware UTC `datetime`s at the edges; the
+simulation works in integer epoch seconds/milliseconds because that is much cheaper than datetime
+arithmetic, and formats them with the `format_epoch_*` functions below.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Final, Protocol
+
+__all__ = [
+    "Clock",
+    "FixedClock",
+    "SystemClock",
+    "epoch_micros",
+    "epoch_millis",
+    "epoch_seconds",
+    "format_epoch_micros",
+    "format_epoch_millis",
+    "format_epoch_seconds",
+    "format_instant",
+    "parse_instant",
+]
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH_DAY: Final = date(1970, 1, 1)
+_SECONDS_PER_DAY: Final = 86_400
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware, in UTC."""
+        ...
+
+
+class FixedClock:
+    """A clock that always says the same instant (`--now`, tests)."""
+
+    __slots__ = ("_at",)
+
+    def __init__(self, at: datetime) -> None:
+        self._at = as_utc(at)
+
+    def now(self) -> datetime:
+        return self._at
+
+    def __repr__(self) -> str:
+        return f"FixedClock({format_instant(self._at, millis=True)})"
+
+
+class SystemClock:
+    """Real time, in UTC."""
+
+    __slots__ = ()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def __repr__(self) -> str:
+        return "SystemClock()"
+
+
+# A date alone, or a date and time with optional fraction and offset. `datetime.fromisoformat` accepts far
+# more (week dates, "T" omitted, ...); a strict pattern first gives users one clear error for all of those.
+_INSTANT = re.compile(
+    r"\d{4}-\d{2}-\d{2}"
+    r"(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?)?"
+)
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 instant (e.g. `2026-05-21T16:03:11Z`) as an aware UTC datetime.
+
+    A date alone means midnight UTC; a time without an offset is taken as UTC, since every vendor here
+    speaks UTC. More than six fractional digits are truncated to microseconds.
+    """
+    stripped = text.strip()
+    if not _INSTANT.fullmatch(stripped):
+        raise ValueError(f"{text!r} is not an ISO 8601 instant; expected e.g. 2026-05-21T16:03:11Z or 2026-05-21")
+    normalised = stripped.replace(",", ".")
+    normalised = re.sub(r"[Zz]$", "+00:00", normalised)
+    normalised = re.sub(r"(\.\d{6})\d+", r"\1", normalised)
+    try:
+        parsed = datetime.fromisoformat(normalised)
+    except ValueError as error:
+        raise ValueError(f"{text!r} is not a valid instant: {error}") from error
+    return as_utc(parsed)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """`moment` in UTC; a naive datetime is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def format_instant(dt: datetime, *, millis: bool = False) -> str:
+    """`2026-05-21T16:03:11Z`, or with `millis` `2024-01-15T10:00:00.000Z` (sub-millisecond part dropped)."""
+    if millis:
+        return format_epoch_millis(epoch_millis(dt))
+    return format_epoch_seconds(epoch_seconds(dt))
+
+
+def epoch_seconds(dt: datetime) -> int:
+    """Whole seconds since the Unix epoch (rounded down); a naive datetime is taken as UTC."""
+    return _since_epoch(dt) // _SECOND
+
+
+def epoch_millis(dt: datetime) -> int:
+    """Whole milliseconds since the Unix epoch (rounded down)."""
+    return _since_epoch(dt) // _MILLISECOND
+
+
+def epoch_micros(dt: datetime) -> int:
+    """Microseconds since the Unix epoch."""
+    return _since_epoch(dt) // _MICROSECOND
+
+
+def _since_epoch(dt: datetime) -> timedelta:
+    # Exact timedelta arithmetic: `dt.timestamp()` goes through a float and can be off by a microsecond.
+    return (dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)) - _EPOCH
+
+
+_SECOND: Final = timedelta(seconds=1)
+_MILLISECOND: Final = timedelta(milliseconds=1)
+_MICROSECOND: Final = timedelta(microseconds=1)
+
+# Formatting is on the hot path (a journey has a few dozen timestamps). Splitting an epoch second into
+# day, minute-of-day and second, and looking the pieces up, is about three times faster than strftime.
+_MINUTES_OF_DAY: Final = tuple(f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
+_SECONDS: Final = tuple(f"{s:02d}" for s in range(60))
+
+
+@functools.lru_cache(maxsize=2048)
+def _day_prefix(day: int) -> str:
+    # Bounded: a server sees the few hundred days its journeys span, plus one more per day it runs.
+    return (_EPOCH_DAY + timedelta(days=day)).isoformat() + "T"
+
+
+def format_epoch_seconds(seconds: int) -> str:
+    """`2026-05-21T16:03:11Z` for whole epoch seconds."""
+    day, rest = divmod(seconds, _SECONDS_PER_DAY)
+    return _day_prefix(day) + _MINUTES_OF_DAY[rest // 60] + _SECONDS[rest % 60] + "Z"
+
+
+def format_epoch_millis(millis: int) -> str:
+    """`2025-10-29T12:20:50.189Z` for epoch milliseconds."""
+    seconds, fraction = divmod(millis, 1000)
+    day, rest = divmod(seconds, _SECONDS_PER_DAY)
+    return f"{_day_prefix(day)}{_MINUTES_OF_DAY[rest // 60]}{_SECONDS[rest % 60]}.{fraction:03d}Z"
+
+
+def format_epoch_micros(micros: int) -> str:
+    """`2025-09-10T03:45:29.113091Z` for epoch microseconds."""
+    seconds, fraction = divmod(micros, 1_000_000)
+    day, rest = divmod(seconds, _SECONDS_PER_DAY)
+    return f"{_day_prefix(day)}{_MINUTES_OF_DAY[rest // 60]}{_SECONDS[rest % 60]}.{fraction:06d}Z"

@@ -1,0 +1,48 @@
+"""Error bodies in each API's own shape, and the exception that carries one through the pipeline.
+
+Errors are data: an `ApiError` holds the status, the message and any headers, and the API's `ErrorStyle`
+decides how it looks on the wire. Nothing here knows which API is which; `apis/<api>.py` picks the style.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+
+
+class ErrorStyle(enum.Enum):
+    """How an API spells an error body."""
+
+    #: `{"error": "<message>"}` — Jourvex and Odyssey.
+    SIMPLE = "simple"
+    #: `{"errors": [{"status": "404", "title": "Not Found", "detail": "<message>"}]}` — Yofi (JSON:API).
+    JSON_API = "json_api"
+
+    def body(self, status: int, message: str) -> dict[str, Any]:
+        if self is ErrorStyle.SIMPLE:
+            return {"error": message}
+        return {"errors": [{"status": str(status), "title": reason_phrase(status), "detail": message}]}
+
+
+def reason_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+@dataclass
+class ApiError(Exception):
+    """An HTTP error answer, raised anywhere in the pipeline and rendered in the API's style."""
+
+    status: int
+    message: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    #: True for answers about the mock itself (bad `Prefer` values, unknown routes): not part of any operation.
+    control: bool = False
+
+    def __post_init__(self) -> None:
+        super().__init__(f"{self.status} {self.message}")

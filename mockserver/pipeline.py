@@ -1,0 +1,324 @@
+"""The request pipeline for the three APIs, as one raw ASGI application.
+
+route → preferences → faults → authenticate → validate → handler (or canned answer) → self-validate → send.
+Every step either passes the request on or produces an `ApiError`, rendered in the API's own error style. It is
+raw ASGI rather than Starlette's Request/Response because this is the hot path: a journey GET does a regex
+match, a header dict, one handler call and one `orjson.dumps`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
+
+from mockserver import jsonio
+from mockserver.auth import CHALLENGE, Authenticator
+from mockserver.clock import Clock
+from mockserver.config import ServerConfig
+from mockserver.errors import ApiError, ErrorStyle, reason_phrase
+from mockserver.exchange import ApiBehaviour, ApiResponse, RequestContext
+from mockserver.faults import FaultInjector
+from mockserver.journal import JournalEntry, RequestJournal, redact_headers
+from mockserver.prefer import Preferences, parse_prefer_header, resolve_preferences, split_control_query
+from mockserver.routing import MethodNotAllowed, NoRoute, RouteMatch, RouteTable
+from mockserver.specs import ApiSpec, Operation
+from mockserver.store import JourneyStore
+from mockserver.validation import RequestValidator, ResponseValidator
+
+logger = logging.getLogger("journeymock")
+
+JSON_CONTENT_TYPE = (b"content-type", b"application/json")
+#: Headers that documented error statuses carry, for answers forced with `Prefer: code=`.
+ERROR_HEADERS: Mapping[int, Mapping[str, str]] = {
+    401: CHALLENGE,
+    429: {"Retry-After": "1", "X-RateLimit-Limit": "0", "X-RateLimit-Remaining": "0"},
+    503: {"Retry-After": "1"},
+}
+
+
+class BodyTooLarge(ApiError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body is larger than {limit} bytes", control=True)
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    body: Any
+    headers: Mapping[str, str]
+    control: bool = False
+
+
+class ApiPipeline:
+    """Serves every operation of the loaded specs with the behaviour of its API."""
+
+    def __init__(
+        self,
+        *,
+        config: ServerConfig,
+        specs: Mapping[str, ApiSpec],
+        behaviours: Mapping[str, ApiBehaviour],
+        clock: Clock,
+        store: JourneyStore,
+        journal: RequestJournal,
+        faults: FaultInjector,
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.store = store
+        self.journal = journal
+        self.faults = faults
+        self.behaviours = {name: behaviours[name] for name in specs}
+        self.table = RouteTable(specs.values())
+        self.request_validators: dict[tuple[str, str], RequestValidator] = {}
+        self.response_validators: dict[tuple[str, str], ResponseValidator] = {}
+        self.authenticators = {
+            name: Authenticator(name, behaviour.token_policy, config.tokens)
+            for name, behaviour in self.behaviours.items()
+        }
+        for spec in specs.values():
+            claimed = set(self.behaviours[spec.name].handlers)
+            documented = {operation.operation_id for operation in spec.operations}
+            if documented - claimed:
+                raise ValueError(
+                    f"{spec.name}: operations without a handler: {', '.join(sorted(documented - claimed))}"
+                )
+            if claimed - documented:
+                raise ValueError(
+                    f"{spec.name}: handlers for unknown operations: {', '.join(sorted(claimed - documented))}"
+                )
+            for operation in spec.operations:
+                key = (spec.name, operation.operation_id)
+                self.request_validators[key] = RequestValidator(operation)
+                self.response_validators[key] = ResponseValidator(operation)
+        self._path_styles = _path_styles(specs, self.behaviours)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        method: str = scope["method"]
+        path: str = scope["path"]
+        headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
+        match = self.table.match(method, path)
+        api: str | None = None
+        operation: Operation | None = None
+        body: Any = None
+        problems: tuple[str, ...] = ()
+        if isinstance(match, RouteMatch):
+            api, operation = match.route.api, match.operation
+            behaviour = self.behaviours[api]
+            try:
+                answer, body = await self._answer(scope, receive, headers, match, behaviour)
+            except ApiError as error:
+                answer = _Answer(
+                    error.status,
+                    behaviour.error_style.body(error.status, error.message),
+                    error.headers,
+                    error.control,
+                )
+            except Exception as error:  # a bug: answer loudly, keep serving
+                logger.exception("journeymock failed on %s %s", method, path)
+                message = f"journeymock internal error: {type(error).__name__}: {error}"
+                answer = _Answer(500, behaviour.error_style.body(500, message), {}, True)
+                problems = (message,)
+            if self.config.validate_responses and not answer.control:
+                found = self.response_validators[(api, operation.operation_id)].problems(answer.status, answer.body)
+                if found:
+                    problems = tuple(str(problem) for problem in found)
+                    logger.error(
+                        "journeymock emitted a response its own spec rejects (%s %s → %s): %s",
+                        method,
+                        path,
+                        answer.status,
+                        "; ".join(problems),
+                    )
+                    message = "journeymock emitted a response its own spec rejects: " + "; ".join(problems)
+                    answer = _Answer(500, behaviour.error_style.body(500, message), {}, True)
+        elif isinstance(match, MethodNotAllowed):
+            api = match.api
+            style = self.behaviours[api].error_style
+            message = f"Method {method} is not allowed here; allowed: {', '.join(match.allowed)}"
+            answer = _Answer(405, style.body(405, message), {"Allow": ", ".join(match.allowed)}, True)
+        else:
+            answer = self._no_route(match)
+        payload = jsonio.encode(answer.body)
+        response_headers = [JSON_CONTENT_TYPE, (b"content-length", str(len(payload)).encode())]
+        response_headers.extend((name.lower().encode(), value.encode()) for name, value in answer.headers.items())
+        await send({"type": "http.response.start", "status": answer.status, "headers": response_headers})
+        await send({"type": "http.response.body", "body": payload})
+        self._record(scope, headers, api, operation, answer.status, started, problems, body)
+
+    async def _answer(
+        self,
+        scope: Scope,
+        receive: Receive,
+        headers: Mapping[str, str],
+        match: RouteMatch,
+        behaviour: ApiBehaviour,
+    ) -> tuple[_Answer, Any]:
+        operation = match.operation
+        api = match.route.api
+        query = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+        own_query, control = split_control_query(query)
+        raw_preferences = {**control, **parse_prefer_header(headers.get("prefer"))}
+        preferences = resolve_preferences(raw_preferences, operation)
+        if self.faults.active or preferences.latency_ms is not None:
+            self.faults.check_rate(f"{api}:{headers.get('authorization', '')}")
+            await self.faults.delay(preferences.latency_ms)
+            self.faults.maybe_fail()
+        principal = self.authenticators[api].authenticate(headers.get("authorization"), operation.required_scopes)
+        validator = self.request_validators[(api, operation.operation_id)]
+        params, problems = validator.parameters(match.path_params, own_query, headers)
+        body: Any = None
+        if validator.expects_body:
+            raw = await self._read_body(receive, headers)
+            body, body_problems = validator.body(raw, headers.get("content-type"))
+            problems.extend(body_problems)
+        if problems:
+            raise ApiError(400, behaviour.invalid_request_message(problems))
+        canned = self._canned(operation, preferences, behaviour, match.path_params)
+        if canned is not None:
+            return canned, body
+        context = RequestContext(
+            operation=operation,
+            params=params,
+            body=body,
+            principal=principal,
+            preferences=preferences,
+            seed=preferences.seed if preferences.seed is not None else self.config.seed,
+            now=self.clock.now(),
+            store=self.store,
+        )
+        handler = behaviour.handlers[operation.operation_id]
+        if self.store.blocking and behaviour.uses_store:
+            response: ApiResponse = await run_in_threadpool(handler, context)
+        else:
+            response = handler(context)
+        return _Answer(response.status, response.body, response.headers), body
+
+    def _canned(
+        self,
+        operation: Operation,
+        preferences: Preferences,
+        behaviour: ApiBehaviour,
+        path_params: Mapping[str, str],
+    ) -> _Answer | None:
+        """Static answers asked for with `Prefer: example=`, `code=` or `dynamic=false`."""
+        if preferences.example is not None:
+            for status_text, documented in operation.responses.items():
+                if preferences.example in documented.examples:
+                    status = int(status_text)
+                    return _Answer(status, documented.examples[preferences.example], ERROR_HEADERS.get(status, {}))
+        code = preferences.code
+        if code is not None and code >= 300:
+            response = operation.responses[str(code)]
+            if response.examples:
+                value = next(iter(response.examples.values()))
+            elif code == 404:
+                value = behaviour.error_style.body(code, behaviour.not_found_message(operation, path_params))
+            else:
+                value = behaviour.error_style.body(code, f"{reason_phrase(code)} (asked for with Prefer code={code})")
+            return _Answer(code, value, ERROR_HEADERS.get(code, {}))
+        if not preferences.dynamic:
+            statuses = [code] if code is not None else [int(s) for s in operation.responses if s.startswith("2")]
+            for status in statuses:
+                examples = operation.responses[str(status)].examples
+                if examples:
+                    return _Answer(status, next(iter(examples.values())), {})
+        return None
+
+    async def _read_body(self, receive: Receive, headers: Mapping[str, str]) -> bytes:
+        limit = self.config.max_body_bytes
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise BodyTooLarge(limit)
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                # Stop reading: the rest of an oversized body is never buffered.
+                raise BodyTooLarge(limit)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks)
+
+    def _no_route(self, match: NoRoute) -> _Answer:
+        style = self._style_for_path(match.path)
+        return _Answer(404, style.body(404, f"No operation at {match.path}"), {}, True)
+
+    def _style_for_path(self, path: str) -> ErrorStyle:
+        """The style of the API whose paths share the most leading segments with this one."""
+        segments = path.strip("/").split("/")
+        best: tuple[int, ErrorStyle] = (0, ErrorStyle.SIMPLE)
+        for prefix, style in self._path_styles:
+            shared = 0
+            for mine, theirs in zip(segments, prefix.strip("/").split("/"), strict=False):
+                if mine != theirs:
+                    break
+                shared += 1
+            if shared > best[0]:
+                best = (shared, style)
+        return best[1]
+
+    def _record(
+        self,
+        scope: Scope,
+        headers: Mapping[str, str],
+        api: str | None,
+        operation: Operation | None,
+        status: int,
+        started: float,
+        problems: tuple[str, ...],
+        body: Any,
+    ) -> None:
+        duration = (time.perf_counter() - started) * 1000
+        self.journal.record(
+            JournalEntry(
+                id=self.journal.next_id(),
+                at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                method=scope["method"],
+                path=scope["path"],
+                query=scope["query_string"].decode("latin-1"),
+                headers=redact_headers(headers.items()),
+                api=api,
+                operation_id=operation.operation_id if operation else None,
+                status=status,
+                duration_ms=round(duration, 3),
+                problems=problems,
+                body=body,
+            )
+        )
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s %s → %s (%.1f ms)", scope["method"], scope["path"], status, duration)
+
+
+def _path_styles(specs: Mapping[str, ApiSpec], behaviours: Mapping[str, ApiBehaviour]) -> list[tuple[str, ErrorStyle]]:
+    """Each API's literal path prefixes, so a 404 for an unknown path speaks the nearest API's error style."""
+    prefixes = []
+    for name, spec in specs.items():
+        for operation in spec.operations:
+            literal = operation.path.split("{", 1)[0]
+            prefixes.append((literal.rstrip("/"), behaviours[name].error_style))
+    return prefixes
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"

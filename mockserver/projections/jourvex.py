@@ -1,0 +1,136 @@
+"""A visitor journey as Jourvex's Journey API returns it (`GET /api/journey/{journey_id}`).
+
+On the hot path: plain dict and list literals, integer times formatted by table lookups, every total taken
+from the model rather than recomputed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final
+
+from mockserver.clock import epoch_seconds, format_epoch_seconds
+from mockserver.simulation import VisitorJourney
+from mockserver.simulation.seeding import minute_floor
+from mockserver.simulation.text import CARD_TEMPLATES
+
+__all__ = ["journey_body"]
+
+_KNOWN_IDS: Final = 32
+_SESSION_IDS: Final = tuple(f"sess_{number}" for number in range(_KNOWN_IDS))
+_CONVERSION_VERBS: Final = {
+    "demo_booked": "booked a demo",
+    "trial_started": "started a trial",
+    "form_submitted": "submitted the contact form",
+}
+
+
+def journey_body(journey: VisitorJourney, *, now: datetime) -> dict[str, Any]:
+    """The Journey body. Clock-dependent fields (recency, liveness) are judged at `now` rounded down to
+    the minute, the same anchor the journey's timeline uses, so a body is stable within a minute."""
+    at = minute_floor(epoch_seconds(now))
+    fmt = format_epoch_seconds
+    sessions: list[dict[str, Any]] = []
+    append = sessions.append
+    for number, start, end, pages, clicks, scrolls, channel, conversions, redirects, _ in journey.sessions:
+        append(
+            {
+                "session_id": _SESSION_IDS[number] if number < _KNOWN_IDS else f"sess_{number}",
+                "start": fmt(start),
+                "end": fmt(end),
+                "duration_sec": end - start,
+                "pages": list(pages),
+                "clicks": clicks,
+                "scrolls": scrolls,
+                "channel": channel,
+                # Most sessions have neither: skip building empty comprehensions.
+                "conversions": [{"type": c.kind, "page": c.page, "ts": fmt(c.at)} for c in conversions]
+                if conversions
+                else [],
+                "external_redirects": [{"url": r.url, "ts": fmt(r.at)} for r in redirects] if redirects else [],
+            }
+        )
+    last_seen = sessions[-1]["end"]
+    days_since = journey.days_since_last_seen(at)
+    is_active = journey.is_active(at)
+    flag = journey.recommendation_flag
+    return {
+        "journey_id": journey.journey_id,
+        "first_seen": sessions[0]["start"],
+        "last_seen": last_seen,
+        "converted": journey.converted,
+        "sessions": sessions,
+        "metrics": {
+            "total_sessions": len(sessions),
+            "total_time_seconds": journey.total_time_seconds,
+            "total_clicks": journey.total_clicks,
+            "total_scrolls": journey.total_scrolls,
+            "avg_gap_hours": journey.avg_gap_hours,
+        },
+        "intent": {
+            "score": journey.intent_score,
+            "level": journey.intent_level,
+            "signals": {
+                "pricing_views": journey.pricing_views,
+                "high_intent_hits": journey.high_intent_hits,
+                "enterprise_hits": journey.enterprise_hits,
+                "days_since_last_seen": days_since,
+                "conversion_hits": journey.conversion_hits,
+            },
+        },
+        "recommendation": {"flag": flag, "card": _card(journey, flag, days_since, is_active)},
+        "live": {"is_active": is_active, "current_page": journey.current_page, "last_event_ts": last_seen},
+    }
+
+
+def _card(journey: VisitorJourney, flag: str, days_since: int, is_active: bool) -> dict[str, str]:
+    templates = CARD_TEMPLATES[flag]
+    variant = journey.text_variant
+    company = journey.company
+    return {
+        "headline": templates.headlines[variant % len(templates.headlines)].format(company=company),
+        "what_is_happening": _what_is_happening(journey, flag, days_since, is_active),
+        "what_to_do": templates.what_to_do[variant % len(templates.what_to_do)],
+        "why_it_matters": templates.why_it_matters[variant % len(templates.why_it_matters)],
+    }
+
+
+def _what_is_happening(journey: VisitorJourney, flag: str, days_since: int, is_active: bool) -> str:
+    sessions = journey.sessions
+    count = len(sessions)
+    visits = _count(count, "session")
+    span_days = (journey.last_seen - journey.first_seen) // 86_400
+    recency = "on the site right now" if is_active else f"last seen {_ago(days_since)}"
+    if flag == "post_conversion_context":
+        kind = next(c.kind for session in sessions for c in session.conversions)
+        return (
+            f"{journey.company} {_CONVERSION_VERBS[kind]} after {visits} over {_count(span_days + 1, 'day')}, "
+            f"with {_count(journey.pricing_views, 'pricing view')} along the way."
+        )
+    if flag == "suspected_bot":
+        average = journey.total_time_seconds // count
+        return (
+            f"{visits} averaging {average} seconds each, none of them scrolled, "
+            f"{journey.avg_gap_hours} hours apart on average; {recency}."
+        )
+    if flag == "sales_ready":
+        return (
+            f"{visits} in {_count(span_days + 1, 'day')} with {_count(journey.pricing_views, 'pricing view')} "
+            f"and {_count(journey.high_intent_hits, 'high-intent page view')}; {recency}."
+        )
+    if flag == "nurture":
+        return (
+            f"{visits} of mostly content and documentation reading, "
+            f"{_count(journey.pricing_views, 'pricing view')} so far; {recency}."
+        )
+    return f"{visits}, {journey.total_time_seconds} seconds in all; {recency}."
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _ago(days: int) -> str:
+    if days == 0:
+        return "today"
+    return "yesterday" if days == 1 else f"{days} days ago"

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+from support import FIXED_NOW
+
+from mockserver.app import create_app
+from mockserver.clock import parse_instant
+from mockserver.config import ServerConfig
+
+ClientFactory = Callable[..., TestClient]
+
+
+@pytest.fixture
+def make_client() -> Iterator[ClientFactory]:
+    """In-process clients of the mock (no sockets), self-validating every response against the specs."""
+    clients: list[TestClient] = []
+
+    def make(*, client_host: str = "127.0.0.1", **settings: Any) -> TestClient:
+        settings.setdefault("now", parse_instant(FIXED_NOW))
+        settings.setdefault("validate_responses", True)
+        client = TestClient(create_app(ServerConfig(**settings)), client=(client_host, 50000))
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(make_client: ClientFactory) -> TestClient:
+    return make_client()

@@ -1,0 +1,132 @@
+"""The benchmark harness: its load generator counts and measures correctly, and a quick run yields figures."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from benchmarks.loadgen import LoadSpec, parse_response, run_load
+from benchmarks.stats import percentile
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class _Counting(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.lock = threading.Lock()
+        self.paths: list[str] = []
+
+
+class _Handler(BaseHTTPRequestHandler):
+    # Keep-alive, as the load generator expects of any server.
+    protocol_version = "HTTP/1.1"
+    server: _Counting
+
+    def do_GET(self) -> None:
+        with self.server.lock:
+            self.server.paths.append(self.path)
+            count = len(self.server.paths)
+        body = b'{"ok":true}'
+        # Every tenth answer is an error, every other one chunked: both must be counted and parsed.
+        self.send_response(404 if count % 10 == 0 else 200)
+        self.send_header("Content-Type", "application/json")
+        if count % 2:
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+        else:
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def counting_server() -> Iterator[_Counting]:
+    server = _Counting()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_loadgen_counts_requests_with_distinct_ids(counting_server: _Counting) -> None:
+    port = counting_server.server_address[1]
+    spec = LoadSpec(
+        host="127.0.0.1",
+        port=int(port),
+        path_prefix="/api/journey/cluster_",
+        headers=(("Authorization", "Bearer jvx_test_bench"),),
+        connections=4,
+        duration_s=20.0,
+        max_requests=300,
+        id_tag="t",
+    )
+    result = run_load(spec)
+    assert result.requests == 300
+    assert result.http_errors == 30
+    assert result.socket_errors == 0
+    assert len(counting_server.paths) == 300
+    assert len(set(counting_server.paths)) == 300
+    assert all(path.startswith("/api/journey/cluster_tn") for path in counting_server.paths)
+    assert 0 < result.p50_ms <= result.p99_ms
+    assert result.rps > 0
+
+
+def test_percentiles_interpolate_between_ranks() -> None:
+    values = [float(n) for n in range(1, 101)]
+    assert percentile(values, 50) == pytest.approx(50.5)
+    assert percentile(values, 99) == pytest.approx(99.01)
+    assert percentile(values, 0) == 1.0
+    assert percentile(values, 100) == 100.0
+    assert percentile([3.0, 1.0, 2.0], 50) == 2.0
+    assert percentile([7.0], 99) == 7.0
+
+
+def test_response_parser_waits_for_whole_bodies() -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+    assert parse_response(bytearray(head + b"abc")) is None
+    assert parse_response(bytearray(head + b"abcdeHTTP/1.1")) == (200, len(head) + 5, False)
+    chunked = b"HTTP/1.1 503 x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n3\r\nabc\r\n"
+    assert parse_response(bytearray(chunked)) is None
+    assert parse_response(bytearray(chunked + b"0\r\n\r\n")) == (503, len(chunked) + 5, True)
+
+
+@pytest.mark.slow
+def test_quick_benchmark_of_the_ceiling_app(tmp_path: Path) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.run",
+        "--quick",
+        "--targets",
+        "ceiling",
+        "--body-bytes",
+        "2200",
+        "--results-dir",
+        str(tmp_path),
+    ]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    document = json.loads((tmp_path / "latest.json").read_text())
+    (ceiling,) = document["targets"]
+    assert ceiling["status"] == "ok"
+    assert ceiling["summary"]["rps_median"] > 0
+    assert ceiling["body_bytes"] == 2200
+    assert (tmp_path / "latest.md").read_text().count("| ceiling |") == 1
