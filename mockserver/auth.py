@@ -9,6 +9,7 @@ differs per API (the token shape, the default scopes, the 403 wording) comes in 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -73,6 +74,7 @@ class Authenticator:
         return Principal(token=token, org_id=org_id, scopes=scopes)
 
 
+@functools.lru_cache(maxsize=4096)
 def organisation_of(token: str) -> str:
     """Each token is its own organisation: a stable id derived from the token, never the token itself."""
     return "org_" + hashlib.blake2b(token.encode(), digest_size=6).hexdigest()

@@ -7,7 +7,7 @@ entries (oldest dropped first), so a long load test cannot grow the server's mem
 from __future__ import annotations
 
 import itertools
-import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -42,27 +42,69 @@ class JournalEntry:
 
 
 class RequestJournal:
+    """Recording is on every request's path, so it appends a plain tuple (a deque append is atomic); the
+    entry is built, its time formatted and its secrets redacted only when somebody reads the journal."""
+
     def __init__(self, capacity: int = 1000) -> None:
         if capacity < 0:
             raise ValueError("journal capacity must be zero or more")
-        self._entries: deque[JournalEntry] = deque(maxlen=capacity or None) if capacity else deque(maxlen=0)
+        self._records: deque[tuple[Any, ...]] = deque(maxlen=capacity)
         self._ids = itertools.count(1)
-        self._lock = threading.Lock()
 
-    def next_id(self) -> int:
-        return next(self._ids)
-
-    def record(self, entry: JournalEntry) -> None:
-        with self._lock:
-            self._entries.append(entry)
+    def record(
+        self,
+        *,
+        method: str,
+        path: str,
+        query: bytes,
+        headers: Mapping[str, str],
+        api: str | None,
+        operation_id: str | None,
+        status: int,
+        duration_ms: float,
+        problems: tuple[str, ...] = (),
+        body: Any = None,
+    ) -> None:
+        self._records.append(
+            (
+                next(self._ids),
+                time.time(),
+                method,
+                path,
+                query,
+                headers,
+                api,
+                operation_id,
+                status,
+                duration_ms,
+                problems,
+                body,
+            )
+        )
 
     def entries(self) -> list[JournalEntry]:
-        with self._lock:
-            return list(self._entries)
+        return [_entry(record) for record in list(self._records)]
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        self._records.clear()
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._records)
+
+
+def _entry(record: tuple[Any, ...]) -> JournalEntry:
+    number, at, method, path, query, headers, api, operation_id, status, duration_ms, problems, body = record
+    return JournalEntry(
+        id=number,
+        at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at)),
+        method=method,
+        path=path,
+        query=query.decode("latin-1"),
+        headers=redact_headers(headers.items()),
+        api=api,
+        operation_id=operation_id,
+        status=status,
+        duration_ms=round(duration_ms, 3),
+        problems=problems,
+        body=body,
+    )

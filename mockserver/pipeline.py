@@ -26,7 +26,7 @@ from mockserver.config import ServerConfig
 from mockserver.errors import ApiError, ErrorStyle, reason_phrase
 from mockserver.exchange import ApiBehaviour, ApiResponse, RequestContext
 from mockserver.faults import FaultInjector
-from mockserver.journal import JournalEntry, RequestJournal, redact_headers
+from mockserver.journal import RequestJournal
 from mockserver.prefer import Preferences, parse_prefer_header, resolve_preferences, split_control_query
 from mockserver.routing import MethodNotAllowed, NoRoute, RouteMatch, RouteTable
 from mockserver.specs import ApiSpec, Operation
@@ -165,9 +165,15 @@ class ApiPipeline:
     ) -> tuple[_Answer, Any]:
         operation = match.operation
         api = match.route.api
-        query = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
-        own_query, control = split_control_query(query)
-        raw_preferences = {**control, **parse_prefer_header(headers.get("prefer"))}
+        query_string: bytes = scope["query_string"]
+        own_query: list[tuple[str, str]] = []
+        raw_preferences: dict[str, str] = {}
+        if query_string:
+            query = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+            own_query, raw_preferences = split_control_query(query)
+        prefer = headers.get("prefer")
+        if prefer:
+            raw_preferences.update(parse_prefer_header(prefer))
         preferences = resolve_preferences(raw_preferences, operation)
         if self.faults.active or preferences.latency_ms is not None:
             self.faults.check_rate(f"{api}:{headers.get('authorization', '')}")
@@ -286,20 +292,16 @@ class ApiPipeline:
     ) -> None:
         duration = (time.perf_counter() - started) * 1000
         self.journal.record(
-            JournalEntry(
-                id=self.journal.next_id(),
-                at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                method=scope["method"],
-                path=scope["path"],
-                query=scope["query_string"].decode("latin-1"),
-                headers=redact_headers(headers.items()),
-                api=api,
-                operation_id=operation.operation_id if operation else None,
-                status=status,
-                duration_ms=round(duration, 3),
-                problems=problems,
-                body=body,
-            )
+            method=scope["method"],
+            path=scope["path"],
+            query=scope["query_string"],
+            headers=headers,
+            api=api,
+            operation_id=operation.operation_id if operation else None,
+            status=status,
+            duration_ms=duration,
+            problems=problems,
+            body=body,
         )
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s %s → %s (%.1f ms)", scope["method"], scope["path"], status, duration)

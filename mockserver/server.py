@@ -6,9 +6,8 @@ import os
 from dataclasses import dataclass
 
 import uvicorn
-from starlette.applications import Starlette
 
-from mockserver.app import create_app
+from mockserver.app import JourneymockApp, create_app
 from mockserver.config import CONFIG_ENV, ServerConfig
 
 
@@ -20,7 +19,7 @@ class ServeOptions:
     log_level: str = "info"
 
 
-def app_from_environment() -> Starlette:
+def app_from_environment() -> JourneymockApp:
     """uvicorn's factory in worker processes: the configuration travels in an environment variable."""
     text = os.environ.get(CONFIG_ENV)
     return create_app(ServerConfig.from_json(text) if text else ServerConfig())
