@@ -151,9 +151,10 @@ class ApiPipeline:
         payload = jsonio.encode(answer.body)
         response_headers = [JSON_CONTENT_TYPE, (b"content-length", str(len(payload)).encode())]
         response_headers.extend((name.lower().encode(), value.encode()) for name, value in answer.headers.items())
+        # Recorded before sending: a client that reads the journal after its answer must find its request.
+        self._record(scope, headers, api, operation, answer.status, started, problems, body)
         await send({"type": "http.response.start", "status": answer.status, "headers": response_headers})
         await send({"type": "http.response.body", "body": payload})
-        self._record(scope, headers, api, operation, answer.status, started, problems, body)
 
     async def _answer(
         self,

@@ -1,0 +1,41 @@
+"""Pieces every `journeymock` subcommand shares: argparse types built from our parsers, and `--api`."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from mockserver.config import parse_api
+from mockserver.specs import API_NAMES
+
+T = TypeVar("T")
+Subparsers = argparse._SubParsersAction  # argparse has no public name for it
+
+
+def argument_type(parse: Callable[[str], T], name: str) -> Callable[[str], T]:
+    """Adapt a parser raising ValueError to argparse, keeping its message."""
+
+    def convert(text: str) -> T:
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    convert.__name__ = name
+    return convert
+
+
+def add_api_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--api",
+        action="append",
+        type=argument_type(parse_api, "api"),
+        metavar="NAME",
+        help=f"an API to include ({', '.join(API_NAMES)}); repeatable; default: all three",
+    )
+
+
+def selected_apis(values: Sequence[str] | None) -> tuple[str, ...]:
+    """The chosen APIs in their canonical order; all of them when none was chosen."""
+    return tuple(name for name in API_NAMES if not values or name in values)
