@@ -14,6 +14,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from mockserver.config import TokenRule
 from mockserver.errors import ApiError
@@ -24,8 +25,7 @@ REJECTING_WORDS = re.compile(r"invalid|expired|revoked", re.IGNORECASE)
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="journeymock"'}
 
 
-@dataclass(frozen=True)
-class Principal:
+class Principal(NamedTuple):
     """Who is calling: the token, its organisation and its scopes."""
 
     token: str

@@ -1,5 +1,8 @@
 """What a handler receives and what it returns, and what makes an API's behaviour.
 
+The per-request values are NamedTuples: immutable like frozen dataclasses, but about twice as cheap to build,
+and several are built for every request.
+
 A handler is a plain function `RequestContext -> ApiResponse`: the pipeline has already routed, authenticated
 and validated the request, and will serialise (and, when asked, self-validate) the answer.
 """
@@ -7,9 +10,10 @@ and validated the request, and will serialise (and, when asked, self-validate) t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from mockserver.auth import Principal, TokenPolicy
 from mockserver.errors import ErrorStyle
@@ -19,8 +23,7 @@ from mockserver.store import JourneyStore
 from mockserver.validation import ParsedParameters, Problem
 
 
-@dataclass(frozen=True)
-class RequestContext:
+class RequestContext(NamedTuple):
     operation: Operation
     params: ParsedParameters
     body: Any
@@ -32,11 +35,10 @@ class RequestContext:
     store: JourneyStore
 
 
-@dataclass(frozen=True)
-class ApiResponse:
+class ApiResponse(NamedTuple):
     status: int
     body: Any
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = MappingProxyType({})
 
 
 Handler = Callable[[RequestContext], ApiResponse]

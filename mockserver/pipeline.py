@@ -12,8 +12,7 @@ import ipaddress
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
@@ -49,8 +48,7 @@ class BodyTooLarge(ApiError):
         super().__init__(413, f"The request body is larger than {limit} bytes", control=True)
 
 
-@dataclass(frozen=True)
-class _Answer:
+class _Answer(NamedTuple):
     status: int
     body: Any
     headers: Mapping[str, str]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from mockserver.specs import ApiSpec, Operation
 
@@ -26,8 +27,7 @@ class Route:
     literal_segments: int
 
 
-@dataclass(frozen=True)
-class RouteMatch:
+class RouteMatch(NamedTuple):
     route: Route
     operation: Operation
     path_params: Mapping[str, str]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import jsonschema_rs
 
@@ -35,8 +35,7 @@ class Problem:
         return f"{self.pointer}: {self.message}" if self.pointer else self.message
 
 
-@dataclass(frozen=True)
-class ParsedParameters:
+class ParsedParameters(NamedTuple):
     path: Mapping[str, Any]
     query: Mapping[str, Any]
     headers: Mapping[str, Any]
