@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal, cast
 
+import jsonschema_rs
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 
 API_NAMES: Final[tuple[str, ...]] = ("jourvex", "odyssey", "yofi")
 HTTP_METHODS: Final[frozenset[str]] = frozenset({"get", "put", "post", "delete", "patch", "head", "options"})
@@ -150,7 +149,8 @@ def _read_document(path: Path) -> JSONObject:
     except OSError as error:
         raise SpecError(path, f"cannot be read ({error.strerror or error})") from error
     try:
-        document = yaml.safe_load(text)
+        # The C loader is ten times faster and start-up time is a promise; the pure one is the fallback.
+        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as error:
         raise SpecError(path, f"is not valid YAML: {error}") from error
     if not isinstance(document, dict):
@@ -166,12 +166,13 @@ def _check_document(path: Path, document: JSONObject) -> None:
         if not isinstance(document.get(key), dict):
             raise SpecError(path, f"has no {key!r} mapping")
     schemas = document.get("components", {}).get("schemas", {})
-    resolver = _Resolver(document, path)
     for name, schema in schemas.items():
+        # Checked as written: each schema once, a broken one named itself rather than through its users.
         try:
-            Draft202012Validator.check_schema(resolver.resolve(schema))
-        except SchemaError as error:
-            raise SpecError(path, f"components.schemas.{name} is not a valid schema: {error.message}") from error
+            jsonschema_rs.meta.validate(schema)
+        except jsonschema_rs.ValidationError as error:
+            where = "".join(f".{part}" for part in error.instance_path)
+            raise SpecError(path, f"components.schemas.{name}{where} is not a valid schema: {error.message}") from error
 
 
 class _Resolver:

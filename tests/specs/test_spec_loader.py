@@ -52,6 +52,10 @@ def _openapi_3_0(document: dict[str, Any]) -> None:
     document["openapi"] = "3.0.3"
 
 
+def _invalid_schema(document: dict[str, Any]) -> None:
+    document["components"]["schemas"]["Metrics"]["properties"]["total_sessions"]["type"] = "whole-number"
+
+
 BROKEN: Final = [
     pytest.param("jourvex", _drop_operation_id, "GET /api/journey/{journey_id} has no operationId", id="no-opid"),
     pytest.param("odyssey", _duplicate_operation_id, "operationId 'getJourney' is used twice", id="dup-opid"),
@@ -66,6 +70,12 @@ BROKEN: Final = [
         _link_to_unknown_operation,
         "link 'GetJourneyBySlug' names unknown operationId 'fetchJourney'",
         id="bad-link",
+    ),
+    pytest.param(
+        "jourvex",
+        _invalid_schema,
+        "components.schemas.Metrics.properties.total_sessions.type is not a valid schema",
+        id="bad-schema",
     ),
     pytest.param("jourvex", _openapi_3_0, "must be OpenAPI 3.1.x, found openapi: '3.0.3'", id="openapi-3.0"),
 ]
