@@ -2,6 +2,8 @@
 
 Admin calls from loopback clients are always allowed; from anywhere else they need the admin token
 (`JOURNEYMOCK_ADMIN_TOKEN`) as `Authorization: Bearer <token>`, and without a configured token they are refused.
+"Loopback" also means the `Host` names this machine and no web page of another origin sent the request
+(`Origin`), so a browser tab cannot reset or read the mock through DNS rebinding or a cross-site form.
 """
 
 from __future__ import annotations
@@ -10,15 +12,33 @@ import hmac
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from mockserver import __version__
+from mockserver import __version__, jsonio
 from mockserver.clock import format_instant
 from mockserver.pipeline import ApiPipeline, is_loopback
 from mockserver.specs import ApiSpec
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+
+
+class JSONResponse(Response):
+    """Journal entries hold whatever clients sent (lone surrogates, huge integers): jsonio writes them all."""
+
+    media_type = "application/json"
+
+    def render(self, content: object) -> bytes:
+        return jsonio.encode(content)
+
+
+def _is_loopback_name(authority: str | None) -> bool:
+    """`Host`/`Origin` authority names this machine (so a web page cannot reach us by DNS rebinding)."""
+    if not authority:
+        return False
+    host = authority.rsplit("]", 1)[0] + "]" if authority.startswith("[") else authority.split(":", 1)[0]
+    return host in LOOPBACK_NAMES or is_loopback(host)
 
 
 def admin_routes(pipeline: ApiPipeline, specs: dict[str, ApiSpec]) -> list[Route]:
@@ -27,14 +47,21 @@ def admin_routes(pipeline: ApiPipeline, specs: dict[str, ApiSpec]) -> list[Route
     def guarded(endpoint: Endpoint) -> Endpoint:
         async def check(request: Request) -> Response:
             client = request.client.host if request.client else None
+            origin = request.headers.get("origin")
             if not is_loopback(client):
+                refusal = "is open to non-loopback clients only with the admin token"
+            elif not _is_loopback_name(request.headers.get("host")):
+                refusal = "is open to a Host header naming another machine only with the admin token"
+            elif origin is not None and not _is_loopback_name(origin.split("://", 1)[-1]):
+                refusal = "is open to web pages of another origin only with the admin token"
+            else:
+                refusal = ""
+            if refusal:
                 token = config.admin_token
                 offered = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
                 if not token or not hmac.compare_digest(offered.encode(), token.encode()):
-                    reason = "an admin token" if token else "JOURNEYMOCK_ADMIN_TOKEN to be set on the server"
-                    return JSONResponse(
-                        {"error": f"The admin API needs {reason} for non-loopback clients"}, status_code=403
-                    )
+                    hint = "" if token else " (start the server with JOURNEYMOCK_ADMIN_TOKEN set)"
+                    return JSONResponse({"error": f"The admin API {refusal}{hint}"}, status_code=403)
             return await endpoint(request)
 
         return check

@@ -5,51 +5,24 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TypeVar
 
+from contracts.cli import register as register_contracts
+from fixtures.cli import register as register_fixtures
 from mockserver import __version__
+from mockserver.cliargs import add_api_option, argument_type, selected_apis
 from mockserver.clock import parse_instant
 from mockserver.config import (
     ServerConfig,
-    parse_api,
     parse_latency,
     parse_probability,
     parse_rate,
     parse_token,
 )
-from mockserver.specs import API_NAMES, SpecError
+from mockserver.specs import SpecError
 
-T = TypeVar("T")
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
-
-
-def argument_type(parse: Callable[[str], T], name: str) -> Callable[[str], T]:
-    """Adapt a parser raising ValueError to argparse, keeping its message."""
-
-    def convert(text: str) -> T:
-        try:
-            return parse(text)
-        except ValueError as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
-
-    convert.__name__ = name
-    return convert
-
-
-def add_api_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--api",
-        action="append",
-        type=argument_type(parse_api, "api"),
-        metavar="NAME",
-        help=f"an API to include ({', '.join(API_NAMES)}); repeatable; default: all three",
-    )
-
-
-def selected_apis(values: Sequence[str] | None) -> tuple[str, ...]:
-    return tuple(name for name in API_NAMES if not values or name in values)
 
 
 def _add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -136,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"journeymock {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_serve(subparsers)
+    register_contracts(subparsers)
+    register_fixtures(subparsers)
     return parser
 
 

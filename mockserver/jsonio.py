@@ -1,13 +1,15 @@
 """JSON in and out: orjson on the hot path, the standard library for what orjson refuses.
 
-orjson rejects two things valid JSON can carry: integers beyond 64 bits and lone UTF-16 surrogate escapes
+orjson refuses or bends two things valid JSON can carry: integers beyond 64 bits and lone UTF-16 surrogate escapes
 (`"\\ud800"`). A fuzzer sends both; the mock must neither crash nor refuse valid JSON, so those rare bodies
-take the slower standard-library path.
+take the slower standard-library path — which must then be kept as strict as orjson everywhere else: no
+`NaN`/`Infinity` (not JSON), no unbounded nesting, and output that is valid UTF-8 (surrogates stay escaped).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
@@ -21,15 +23,27 @@ def encode(value: Any) -> bytes:
     try:
         return orjson.dumps(value)
     except TypeError:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+        # ensure_ascii keeps a lone surrogate as the escape it arrived as, so the output is valid UTF-8.
+        return json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+#: orjson reads integers beyond 64 bits as floats, losing digits; a body with such a digit run is read exactly.
+_LONG_DIGIT_RUN = re.compile(rb"\d{19,}")
 
 
 def decode(raw: bytes) -> Any:
     try:
-        return orjson.loads(raw)
+        value = orjson.loads(raw)
     except orjson.JSONDecodeError:
         pass
+    else:
+        if not _LONG_DIGIT_RUN.search(raw):
+            return value
     try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise InvalidJson(str(error)) from None

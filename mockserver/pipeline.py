@@ -35,6 +35,8 @@ from mockserver.validation import RequestValidator, ResponseValidator
 logger = logging.getLogger("journeymock")
 
 JSON_CONTENT_TYPE = (b"content-type", b"application/json")
+#: Request bodies larger than this are journalled by size only.
+JOURNAL_BODY_LIMIT = 16 * 1024
 #: Headers that documented error statuses carry, for answers forced with `Prefer: code=`.
 ERROR_HEADERS: Mapping[int, Mapping[str, str]] = {
     401: CHALLENGE,
@@ -45,7 +47,10 @@ ERROR_HEADERS: Mapping[int, Mapping[str, str]] = {
 
 class BodyTooLarge(ApiError):
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"The request body is larger than {limit} bytes", control=True)
+        # Connection: close — a client streaming a huge body learns at once that the rest is not wanted.
+        super().__init__(
+            413, f"The request body is larger than {limit} bytes", headers={"Connection": "close"}, control=True
+        )
 
 
 class _Answer(NamedTuple):
@@ -103,8 +108,9 @@ class ApiPipeline:
         started = time.perf_counter()
         method: str = scope["method"]
         path: str = scope["path"]
+        raw_path: bytes | None = scope.get("raw_path")
         headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
-        match = self.table.match(method, path)
+        match = self.table.match(method, raw_path.decode("latin-1") if raw_path is not None else path)
         api: str | None = None
         operation: Operation | None = None
         body: Any = None
@@ -182,15 +188,18 @@ class ApiPipeline:
         validator = self.request_validators[(api, operation.operation_id)]
         params, problems = validator.parameters(match.path_params, own_query, headers)
         body: Any = None
+        journal_body: Any = None
         if validator.expects_body:
             raw = await self._read_body(receive, headers)
             body, body_problems = validator.body(raw, headers.get("content-type"))
             problems.extend(body_problems)
+            # The journal is bounded in entries; bounding each entry keeps its memory bounded too.
+            journal_body = body if len(raw) <= JOURNAL_BODY_LIMIT else f"<{len(raw)} bytes, not kept in the journal>"
         if problems:
             raise ApiError(400, behaviour.invalid_request_message(problems))
         canned = self._canned(operation, preferences, behaviour, match.path_params)
         if canned is not None:
-            return canned, body
+            return canned, journal_body
         context = RequestContext(
             operation=operation,
             params=params,
@@ -206,7 +215,7 @@ class ApiPipeline:
             response: ApiResponse = await run_in_threadpool(handler, context)
         else:
             response = handler(context)
-        return _Answer(response.status, response.body, response.headers), body
+        return _Answer(response.status, response.body, response.headers), journal_body
 
     def _canned(
         self,
@@ -262,7 +271,8 @@ class ApiPipeline:
 
     def _no_route(self, match: NoRoute) -> _Answer:
         style = self._style_for_path(match.path)
-        return _Answer(404, style.body(404, f"No operation at {match.path}"), {}, True)
+        message = f"No operation at {match.path}" + (f": {match.reason}" if match.reason else "")
+        return _Answer(404, style.body(404, message), {}, True)
 
     def _style_for_path(self, path: str) -> ErrorStyle:
         """The style of the API whose paths share the most leading segments with this one."""

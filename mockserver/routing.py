@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
+from urllib.parse import unquote_to_bytes
 
 from mockserver.specs import ApiSpec, Operation
 
@@ -42,6 +43,7 @@ class MethodNotAllowed:
 @dataclass(frozen=True)
 class NoRoute:
     path: str
+    reason: str = ""
 
 
 def compile_template(template: str) -> re.Pattern[str]:
@@ -92,17 +94,38 @@ class RouteTable:
                 raise ValueError(f"path {route.template} is declared by both {seen[route.template]} and {route.api}")
             seen[route.template] = route.api
 
-    def match(self, method: str, path: str) -> RouteMatch | MethodNotAllowed | NoRoute:
+    def match(self, method: str, raw_path: str) -> RouteMatch | MethodNotAllowed | NoRoute:
+        """Match the path as sent, still percent-encoded (bytes as latin-1 text).
+
+        Segments are split before decoding, so `%2F` stays inside its segment (`/api/journeys%2Fcreate` is no
+        route); each parameter is then decoded as strict UTF-8, and one that is not names nothing (404),
+        rather than being folded into U+FFFD and colliding with another id.
+        """
         # OpenAPI: concrete paths are matched before templated ones, and the first path that matches is the
         # resource — a method it lacks is 405, never a fall-through to a templated neighbour.
         for route in self.routes:
-            found = route.pattern.match(path)
+            found = route.pattern.match(raw_path)
             if found is None:
                 continue
             operation = route.operations.get(method)
             if operation is None:
                 return MethodNotAllowed(api=route.api, allowed=tuple(sorted(route.operations)))
             names = self._names[route.template]
-            params = {names[group]: value for group, value in found.groupdict().items()}
+            params: dict[str, str] = {}
+            for group, value in found.groupdict().items():
+                decoded = decode_segment(value)
+                if decoded is None:
+                    return NoRoute(path=raw_path, reason="the path is not valid percent-encoded UTF-8")
+                params[names[group]] = decoded
             return RouteMatch(route=route, operation=operation, path_params=params)
-        return NoRoute(path=path)
+        return NoRoute(path=raw_path)
+
+
+def decode_segment(raw: str) -> str | None:
+    """A path segment as text: percent-decoded strict UTF-8, or None when its bytes are not UTF-8."""
+    if "%" not in raw and raw.isascii():
+        return raw
+    try:
+        return unquote_to_bytes(raw.encode("latin-1")).decode("utf-8")
+    except UnicodeDecodeError:
+        return None

@@ -17,9 +17,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-import orjson
-
-from mockserver.clock import format_instant, parse_instant
+from mockserver import jsonio
+from mockserver.clock import parse_instant
 from mockserver.simulation import WorkflowJourney, WorkflowStep
 
 Update = Callable[[WorkflowJourney], WorkflowJourney]
@@ -175,11 +174,11 @@ def open_store(path: Path | None) -> JourneyStore:
 
 
 def encode_journey(journey: WorkflowJourney) -> bytes:
-    return orjson.dumps(asdict(journey), default=_encode_value)
+    return jsonio.encode(_plain(asdict(journey)))
 
 
 def decode_journey(document: bytes) -> WorkflowJourney:
-    data: dict[str, Any] = orjson.loads(document)
+    data: dict[str, Any] = jsonio.decode(document)
     steps = tuple(
         WorkflowStep(
             **{
@@ -202,7 +201,12 @@ def decode_journey(document: bytes) -> WorkflowJourney:
     return replace(journey, steps=steps)
 
 
-def _encode_value(value: object) -> str:
+def _plain(value: Any) -> Any:
+    """Dates as exact ISO text, so the standard library's encoder (jsonio's fallback) can write them too."""
     if isinstance(value, datetime):
-        return format_instant(value, millis=True)
-    raise TypeError(f"cannot store {type(value).__name__}")
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value

@@ -22,7 +22,9 @@ def make_client() -> Iterator[ClientFactory]:
     def make(*, client_host: str = "127.0.0.1", **settings: Any) -> TestClient:
         settings.setdefault("now", parse_instant(FIXED_NOW))
         settings.setdefault("validate_responses", True)
-        client = TestClient(create_app(ServerConfig(**settings)), client=(client_host, 50000))
+        client = TestClient(
+            create_app(ServerConfig(**settings)), base_url="http://127.0.0.1:8000", client=(client_host, 50000)
+        )
         client.__enter__()
         clients.append(client)
         return client

@@ -218,3 +218,15 @@ def test_create_app_loads_once_and_serves_everything():
         "/data-api/v3/journeys/{journey_id}",
         "/data-api/v3/journeys/{journey_id}/predictions",
     }
+
+
+def test_admin_refuses_browser_pages_and_rebound_host_names(client):
+    # A web page of another origin (cross-site form, fetch) must not reset or read the mock.
+    evil = client.post("/__admin/reset", headers={"Origin": "https://evil.example"})
+    assert evil.status_code == 403
+    assert "another origin" in evil.json()["error"]
+    # DNS rebinding: the page's own host name resolves to 127.0.0.1, so the Host header gives it away.
+    rebound = client.get("/__admin/requests", headers={"Host": "evil.example"})
+    assert rebound.status_code == 403
+    local_page = client.get("/__admin/health", headers={"Origin": "http://localhost:3000"})
+    assert local_page.status_code == 200
