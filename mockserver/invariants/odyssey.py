@@ -11,7 +11,7 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any, Final
 
-from mockserver.invariants.suite import CheckSuite, Context, instant, number, seconds_between
+from mockserver.invariants.suite import CheckSuite, Context, instant, number, same_numbers, seconds_between
 
 __all__ = ["SUITE", "problems", "round_trip_problems", "update_problems"]
 
@@ -201,6 +201,7 @@ def not_in_the_future(body: Mapping[str, Any], context: Context) -> Iterator[str
 def round_trip_problems(sent: Mapping[str, Any], created: Mapping[str, Any], retrieved: Mapping[str, Any]) -> list[str]:
     """What was created is what is retrieved: `sent` is the create request, `created` its response,
     `retrieved` a later GET of the same slug."""
+    sent, created, retrieved = same_numbers((sent, created, retrieved))
     found: list[str] = []
     try:
         for name in ("slug", "displayName"):
@@ -239,6 +240,7 @@ def round_trip_problems(sent: Mapping[str, Any], created: Mapping[str, Any], ret
 def update_problems(before: Mapping[str, Any], sent: Mapping[str, Any], updated: Mapping[str, Any]) -> list[str]:
     """An update changed exactly what `sent` asked for: `before` is the journey before (any response
     body), `updated` the update's response."""
+    before, sent, updated = same_numbers((before, sent, updated))
     found: list[str] = []
     try:
         for name in _BASE_FIELDS:

@@ -90,3 +90,24 @@ def number(value: Any) -> float:
 
 def seconds_between(earlier: datetime, later: datetime) -> float:
     return (as_utc(later) - as_utc(earlier)) / timedelta(seconds=1)
+
+
+#: Integers a double holds exactly.
+EXACT_INTEGERS = 2**53
+
+
+def same_numbers(value: Any) -> Any:
+    """Numbers as JSON means them, so comparing what was sent with what came back does not flag a server
+    for writing a number another way: `150.0` sent may come back `150`, and an integer beyond 2**53 may come
+    back as the nearest double (RFC 8259 §6 warns that many implementations keep numbers as doubles)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and abs(value) >= EXACT_INTEGERS:
+        return float(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < EXACT_INTEGERS:
+        return int(value)
+    if isinstance(value, Mapping):
+        return {key: same_numbers(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(same_numbers(item) for item in value)
+    return value

@@ -163,3 +163,11 @@ def test_bodies_over_one_mebibyte_get_413(client):
     )
     assert response.status_code == 413
     assert "error" in response.json()
+
+
+def test_not_found_messages_keep_their_documented_shape_for_any_slug(client):
+    # A slug with a newline still gets the documented message, and the response still passes its own spec
+    # (the client validates every response).
+    response = client.get("/api/journeys/a%0Ab", headers=ODYSSEY_AUTH)
+    assert response.status_code == 404
+    assert response.json() == {"error": 'Journey with slug "a\nb" not found'}

@@ -1,0 +1,213 @@
+"""What a run found, per API and per check, and how it is written: the summary, each failure with a request to
+reproduce it, and the seed to replay the run. Every text leaving the run goes through `redact`.
+"""
+
+from __future__ import annotations
+
+import shlex
+import textwrap
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Final
+
+from schemathesis.core.failures import Failure, FailureGroup, group_failures
+from schemathesis.core.output import format_response_payload
+
+from contracts.settings import KNOWN_ID_VARIABLES
+
+if TYPE_CHECKING:
+    from schemathesis import CheckResult, Response
+
+    from contracts.checks import Case
+    from contracts.settings import ContractSettings
+
+REDACTED: Final = "[Filtered]"
+#: Shorter values are not masked in free text: masking every "42" would garble the report and hide nothing.
+MIN_SECRET_LENGTH: Final = 4
+COMMAND: Final = "journeymock contracts"
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        if len(secret) >= MIN_SECRET_LENGTH:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+@dataclass
+class CheckTally:
+    responses: int = 0
+    #: operation label -> first failure title seen for it
+    failures: dict[str, str] = field(default_factory=dict)
+    warnings: dict[tuple[str, str], str] = field(default_factory=dict)
+    skipped: str | None = None
+
+
+@dataclass
+class LenientWarning:
+    api: str
+    check: str
+    operation: str
+    message: str
+    curl: str
+
+
+class ContractReport:
+    """Collected from every validated response (thread-safe: checks may run in several threads)."""
+
+    def __init__(self, settings: ContractSettings, targets: dict[str, str]) -> None:
+        self.settings = settings
+        self.targets = targets
+        self._tallies: dict[str, dict[str, CheckTally]] = {api: {} for api in settings.apis}
+        self._statuses: dict[str, dict[str, set[int]]] = {api: {} for api in settings.apis}
+        self._warnings: dict[tuple[str, str, str, str], LenientWarning] = {}
+        #: Kinds of violation already reported: (operation, check, code, title).
+        self._violation_kinds: set[tuple[str, str, str, str]] = set()
+        #: Reports of violations recorded but not yet attached to a test report.
+        self._pending: list[str] = []
+        #: Tests that stopped on an error rather than a violation (no answer to judge): test id -> error.
+        self._errors: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def tally(self, api: str, check: str) -> CheckTally:
+        return self._tallies[api].setdefault(check, CheckTally())
+
+    def record_results(self, api: str, case: Case, response: Response, results: Sequence[CheckResult]) -> None:
+        with self._lock:
+            self._statuses[api].setdefault(case.operation.label, set()).add(response.status_code)
+            for result in results:
+                tally = self.tally(api, result.name)
+                tally.responses += 1
+                if result.failure is not None:
+                    tally.failures.setdefault(case.operation.label, result.failure.title)
+
+    def record_warning(self, api: str, check: str, case: Case, message: str, curl: str) -> None:
+        with self._lock:
+            tally = self.tally(api, check)
+            tally.warnings.setdefault((case.operation.label, message), message)
+            key = (api, check, case.operation.label, message)
+            self._warnings.setdefault(key, LenientWarning(api, check, case.operation.label, message, curl))
+
+    def record_violation(self, kinds: set[tuple[str, str, str, str]], rendered: str) -> None:
+        """A failing request found while the run goes on; reported once per new kind of violation."""
+        with self._lock:
+            if kinds <= self._violation_kinds:
+                return
+            self._violation_kinds |= kinds
+            self._pending.append(rendered)
+
+    def record_error(self, test: str, error: str) -> None:
+        with self._lock:
+            self._errors.setdefault(test, error)
+
+    def take_pending(self) -> list[str]:
+        with self._lock:
+            pending, self._pending = self._pending, []
+        return pending
+
+    def record_skip(self, api: str, check: str, reason: str) -> None:
+        with self._lock:
+            self.tally(api, check).skipped = reason
+
+    @property
+    def failed(self) -> bool:
+        return any(tally.failures for tallies in self._tallies.values() for tally in tallies.values())
+
+    def failed_checks(self) -> list[tuple[str, str]]:
+        return [
+            (api, check)
+            for api, tallies in self._tallies.items()
+            for check, tally in sorted(tallies.items())
+            if tally.failures
+        ]
+
+    def replay_command(self) -> str:
+        return " ".join([COMMAND, *(shlex.quote(part) for part in self.settings.replay_arguments())])
+
+    def summary_lines(self) -> list[str]:
+        settings = self.settings
+        lines = [f"target: {settings.target}; seed: {settings.seed}; max examples: {settings.max_examples}"]
+        for api in settings.apis:
+            lines.append("")
+            lines.append(f"{api} ({self.targets.get(api, '?')})")
+            tallies = self._tallies[api]
+            if not tallies:
+                lines.append("  (no responses were checked)")
+            width = max((len(name) for name in tallies), default=0)
+            for check, tally in sorted(tallies.items()):
+                lines.append(f"  {check.ljust(width)}  {_verdict(tally)}")
+            if settings.live:
+                lines.extend(self._unread_operations(api))
+        if self._warnings:
+            lines.append("")
+            lines.append(f"warnings ({len(self._warnings)}, not failures: --lenient-invariants):")
+            for warning in self._warnings.values():
+                lines.append(f"- {warning.api} {warning.operation} [{warning.check}]")
+                lines.append(textwrap.indent(warning.message, "    "))
+                lines.append(textwrap.indent(warning.curl, "    "))
+        lines.append("")
+        failed = self.failed_checks()
+        if failed:
+            names = ", ".join(f"{api}: {check}" for api, check in failed)
+            lines.append(f"result: {len(failed)} check(s) found violations ({names})")
+        elif not self._errors:
+            lines.append("result: no violations")
+        if self._errors:
+            lines.append(f"errors: {len(self._errors)} test(s) stopped without an answer to judge:")
+            lines.extend(f"  {test}: {error}" for test, error in sorted(self._errors.items()))
+        lines.append(f"replay: {self.replay_command()}")
+        return lines
+
+    def _unread_operations(self, api: str) -> list[str]:
+        """On a live target, operations whose bodies were never checked: worth knowing, not a violation."""
+        hint = f" (known ids in {KNOWN_ID_VARIABLES[api]} help)" if api in KNOWN_ID_VARIABLES else ""
+        return [
+            f"  note: {operation} never answered 2xx (statuses {sorted(statuses)}): its bodies went unchecked{hint}"
+            for operation, statuses in sorted(self._statuses[api].items())
+            if not any(200 <= status < 300 for status in statuses)
+        ]
+
+
+def _verdict(tally: CheckTally) -> str:
+    if tally.failures:
+        operations = "; ".join(f"{label}: {title}" for label, title in sorted(tally.failures.items()))
+        return f"FAILED  {operations}"
+    if tally.skipped is not None and not tally.responses:
+        return f"skipped ({tally.skipped})"
+    if tally.warnings:
+        return f"warning ({len(tally.warnings)} problem(s), {tally.responses} responses)"
+    return f"ok ({tally.responses} responses)"
+
+
+def render_failure(
+    *,
+    api: str,
+    case: Case,
+    response: Response,
+    group: FailureGroup,
+    names: dict[int, str],
+    curl: str,
+    replay: str,
+    seed: int,
+) -> str:
+    """One failing request: which checks failed and why, the response, a curl line and the seed."""
+    failures: list[Failure] = list(group.exceptions)
+    lines = [f"{api} {case.operation.label}: {len(failures)} violation(s)"]
+    for title, members in group_failures(failures):
+        check = names.get(id(members[0]), "unknown check")
+        lines.append("")
+        lines.append(f"- [{check}] {members[0].code} {title}")
+        for failure in members:
+            if failure.message:
+                lines.append(textwrap.indent(failure.message, "    "))
+    lines.append("")
+    payload = format_response_payload(response, config=case.operation.schema.config.output)
+    lines.append(f"[{response.status_code}] {response.message or ''}".rstrip() + ":")
+    lines.append(f"    `{payload}`")
+    lines.append("")
+    lines.append("Reproduce with:")
+    lines.append(textwrap.indent(curl, "    "))
+    lines.append("")
+    lines.append(f"Replay the run (seed {seed}): {replay}")
+    return "\n".join(lines)

@@ -1,0 +1,136 @@
+"""The pytest side of a contract run: options, the run object, and what pytest prints and writes.
+
+`contracts/conftest.py` wires these into hooks; they live here so they are typed, tested and importable.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import pytest
+from schemathesis.core.failures import FailureGroup
+
+from contracts.report import redact
+from contracts.session import ContractRun
+from contracts.settings import TARGETS, ConfigurationError, build_settings
+from contracts.targets import unreachable
+
+RUN_KEY: Final = pytest.StashKey[ContractRun]()
+API_ARGUMENT: Final = "contract_api"
+API_MARKER: Final = "contract_api"
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("journeymock contracts", "contract tests of the Jourvex, Odyssey and Yofi APIs")
+    group.addoption("--target", choices=TARGETS, default="mock", help="mock (in-process, default) or live")
+    group.addoption("--base-url", default=None, help="base URL of the one --api under test (live target)")
+    group.addoption(
+        "--api", action="append", default=None, metavar="NAME", help="an API to test (repeatable; default: all)"
+    )
+    group.addoption("--max-examples", type=int, default=None, metavar="N", help="examples per operation")
+    group.addoption("--seed", type=int, default=None, metavar="N", help="seed; the same seed replays a run")
+    group.addoption("--allow-writes", action="store_true", help="let a live run create and update journeys")
+    group.addoption(
+        "--lenient-invariants", action="store_true", help="report broken invariants of a live target as warnings"
+    )
+    group.addoption("--rate", default=None, metavar="N/s", help="at most N requests per second (live default 10/s)")
+
+
+def configure(config: pytest.Config) -> None:
+    option = config.option
+    try:
+        settings = build_settings(
+            apis=option.api,
+            target=option.target,
+            base_url=option.base_url,
+            max_examples=option.max_examples,
+            seed=option.seed,
+            allow_writes=option.allow_writes,
+            lenient_invariants=option.lenient_invariants,
+            rate=option.rate,
+        )
+    except ConfigurationError as error:
+        raise pytest.UsageError(str(error)) from None
+    if not config.option.collectonly:
+        problem = unreachable(settings)
+        if problem is not None:
+            raise pytest.UsageError(problem)
+    config.stash[RUN_KEY] = ContractRun(settings)
+    config.addinivalue_line("markers", f"{API_MARKER}(name): a test of one API only, left out of runs without it")
+
+
+def contract_run_of(config: pytest.Config) -> ContractRun:
+    return config.stash[RUN_KEY]
+
+
+def parametrize_apis(metafunc: pytest.Metafunc) -> None:
+    """Tests that take `contract_api` run once per API of the run."""
+    if API_ARGUMENT in metafunc.fixturenames and RUN_KEY in metafunc.config.stash:
+        apis = contract_run_of(metafunc.config).settings.apis
+        metafunc.parametrize(API_ARGUMENT, list(apis), scope="session")
+
+
+def deselect_other_apis(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests of one API (`@pytest.mark.contract_api(NAME)`) are left out of runs without it, not skipped."""
+    if RUN_KEY not in config.stash:
+        return
+    apis = contract_run_of(config).settings.apis
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        marker = item.get_closest_marker(API_MARKER)
+        (dropped if marker is not None and marker.args[0] not in apis else keep).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
+def rewrite_report(config: pytest.Config, report: pytest.TestReport, call: pytest.CallInfo[Any]) -> None:
+    """A contract failure is shown as its own report, not as a traceback; no credential is ever shown."""
+    if RUN_KEY not in config.stash:
+        return
+    run = contract_run_of(config)
+    secrets = run.secrets()
+    if report.when == "call":
+        collected = run.report.take_pending()
+        if collected:
+            # Violations the test recorded and went on past: the test (one operation) fails with all of them.
+            text = "\n\n".join(f"{index}. {part}" for index, part in enumerate(collected, 1))
+            if report.failed and report.longrepr is not None:
+                text += "\n\nand then:\n" + str(report.longrepr)
+            report.outcome = "failed"
+            report.longrepr = text
+            return _mask(report, secrets)
+    if report.failed and call.excinfo is not None:
+        rendered = _render_exception(call.excinfo.value)
+        if rendered is not None:
+            report.longrepr = rendered
+        elif report.when == "call":
+            run.report.record_error(report.nodeid, call.excinfo.exconly().splitlines()[0])
+    _mask(report, secrets)
+
+
+def _mask(report: pytest.TestReport, secrets: tuple[str, ...]) -> None:
+    if report.longrepr is not None:
+        text = str(report.longrepr)
+        masked = redact(text, secrets)
+        if masked != text:
+            report.longrepr = masked
+    report.sections = [(title, redact(content, secrets)) for title, content in report.sections]
+
+
+def _render_exception(error: BaseException) -> str | None:
+    if isinstance(error, FailureGroup):
+        return str(error.message)
+    if isinstance(error, BaseExceptionGroup):
+        parts = [_render_exception(inner) for inner in error.exceptions]
+        if parts and all(part is not None for part in parts):
+            return "\n\n".join(f"{index}. {part}" for index, part in enumerate(parts, 1) if part is not None)
+    return None
+
+
+def write_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    run = contract_run_of(config)
+    terminalreporter.write_sep("=", "journeymock contracts summary")
+    for line in run.report.summary_lines():
+        terminalreporter.write_line(redact(line, run.secrets()))
