@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from contracts.checks import same_numbers
 from contracts.report import redact
 from contracts.runner import ApiRunner
 from contracts.session import ContractRun
@@ -16,6 +15,7 @@ from contracts.settings import (
     build_settings,
     schemathesis_rate_limit,
 )
+from mockserver.invariants.suite import same_numbers
 
 LIVE_ENV = {
     "JOURVEX_API_KEY": "jvx_live_abcdef",
