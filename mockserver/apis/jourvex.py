@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from mockserver.apis.visitors import requested_visitor
 from mockserver.auth import TokenPolicy
 from mockserver.errors import ErrorStyle
 from mockserver.exchange import ApiBehaviour, ApiResponse, RequestContext
 from mockserver.projections.jourvex import journey_body
-from mockserver.simulation import visitor_journey
 from mockserver.specs import Operation
 from mockserver.validation import Problem
 
 #: The document shows live keys (`jvx_live_...`); test keys are assumed by analogy (marked in the spec).
 KEY_PREFIXES = ("jvx_live_", "jvx_test_")
-MISSING_PREFIX = "missing"
 
 
 def _key_shape_problem(token: str) -> str | None:
@@ -29,10 +28,7 @@ def _not_found_message(_operation: Operation, params: Mapping[str, Any]) -> str:
 
 
 def get_journey(context: RequestContext) -> ApiResponse:
-    journey_id = str(context.params.path["journey_id"])
-    if journey_id.startswith(MISSING_PREFIX):
-        return ApiResponse(404, {"error": _not_found_message(context.operation, context.params.path)})
-    journey = visitor_journey(journey_id, seed=context.seed, now=context.now, archetype=context.preferences.archetype)
+    journey = requested_visitor(context, _not_found_message)
     return ApiResponse(200, journey_body(journey, now=context.now))
 
 

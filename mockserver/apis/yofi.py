@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from mockserver.apis.visitors import requested_visitor
 from mockserver.auth import TokenPolicy, any_token
 from mockserver.errors import ErrorStyle
 from mockserver.exchange import ApiBehaviour, ApiResponse, RequestContext
 from mockserver.projections.yofi import journey_document, predictions_document
-from mockserver.simulation import visitor_journey
 from mockserver.specs import Operation
 from mockserver.validation import Problem
 
-MISSING_PREFIX = "missing"
 PREDICTIONS_FIELD = "predictions"
 
 
@@ -21,25 +20,14 @@ def _not_found_message(_operation: Operation, params: Mapping[str, Any]) -> str:
     return f"Journey {params.get('journey_id', '')!s} was not found for this partner"
 
 
-def _not_found(context: RequestContext) -> ApiResponse:
-    message = _not_found_message(context.operation, context.params.path)
-    return ApiResponse(404, ErrorStyle.JSON_API.body(404, message))
-
-
 def get_journey_data(context: RequestContext) -> ApiResponse:
-    journey_id = str(context.params.path["journey_id"])
-    if journey_id.startswith(MISSING_PREFIX):
-        return _not_found(context)
-    journey = visitor_journey(journey_id, seed=context.seed, now=context.now, archetype=context.preferences.archetype)
+    journey = requested_visitor(context, _not_found_message)
     include = context.params.query.get("fields[journeys]") == PREDICTIONS_FIELD
     return ApiResponse(200, journey_document(journey, seed=context.seed, now=context.now, include_predictions=include))
 
 
 def get_journey_predictions(context: RequestContext) -> ApiResponse:
-    journey_id = str(context.params.path["journey_id"])
-    if journey_id.startswith(MISSING_PREFIX):
-        return _not_found(context)
-    journey = visitor_journey(journey_id, seed=context.seed, now=context.now, archetype=context.preferences.archetype)
+    journey = requested_visitor(context, _not_found_message)
     forced = bool(context.params.query.get("isForce", False))
     return ApiResponse(200, predictions_document(journey, seed=context.seed, now=context.now, forced=forced))
 

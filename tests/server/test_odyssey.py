@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from support import ODYSSEY_AUTH
 
-DOCUMENTED_CREATE = {
-    "slug": "small-business-grant",
-    "displayName": "Small Business Grant Application",
-    "sourceSystem": "custom",
-    "allowedOrigins": ["https://grants.example.com"],
-    "steps": [
-        {"stepKey": "eligibility", "name": "Eligibility Check", "stepType": "eligibility", "index": 0, "fieldCount": 5},
-        {"stepKey": "business-info", "name": "Business Information", "stepType": "input", "index": 1, "fieldCount": 12},
-    ],
-}
+from mockserver.specs import load_specs
+
+# The vendor's own create request, as the spec carries it.
+DOCUMENTED_CREATE = load_specs()["odyssey"].operation("createJourney").request_examples["documented"]
 
 
 def test_create_retrieve_update_round_trip(client):
