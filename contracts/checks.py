@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote
 
+from mockserver.apis.odyssey import NOT_FOUND_MESSAGE, SLUG_EXISTS_MESSAGE
 from mockserver.invariants import jourvex as jourvex_invariants
 from mockserver.invariants import odyssey as odyssey_invariants
 from mockserver.invariants import yofi as yofi_invariants
@@ -41,8 +42,6 @@ TRANSIENT_STATUSES: Final = frozenset({429, 503})
 PREDICTIONS_FIELD: Final = "fields[journeys]"
 PREDICTIONS_VALUE: Final = "predictions"
 #: The documented Odyssey error messages that name the slug of the request (openapi/odyssey.yaml).
-NOT_FOUND_MESSAGE: Final = 'Journey with slug "{slug}" not found'
-SLUG_EXISTS_MESSAGE: Final = 'Journey with slug "{slug}" already exists in this organization'
 
 #: Characters a server has no reason to decode, escape or normalise when it names a slug in a message.
 _PLAIN_SLUG: Final = re.compile(r"[A-Za-z0-9._~-]+")

@@ -22,6 +22,9 @@ WRITE_SCOPE = "journeys:write"
 READ_SCOPE = "journeys:read"
 #: Tokens containing this word are read-only unless `--token` says otherwise (DESIGN.md, section 3).
 READ_ONLY_MARK = "readonly"
+#: The document's 404 and 409 wording, exactly (the contract tests hold a vendor to the same text).
+NOT_FOUND_MESSAGE = 'Journey with slug "{slug}" not found'
+SLUG_EXISTS_MESSAGE = 'Journey with slug "{slug}" already exists in this organization'
 
 
 def _default_scopes(token: str) -> frozenset[str]:
@@ -35,8 +38,7 @@ def _error(status: int, message: str) -> ApiResponse:
 
 
 def _not_found_message(_operation: Operation, params: Mapping[str, Any]) -> str:
-    # The document's wording, exactly: Journey with slug "nonexistent-journey" not found
-    return f'Journey with slug "{params.get("slug", "")!s}" not found'
+    return NOT_FOUND_MESSAGE.format(slug=params.get("slug", ""))
 
 
 def _invalid_request_message(problems: Sequence[Problem]) -> str:
@@ -50,7 +52,7 @@ def create_journey(context: RequestContext) -> ApiResponse:
         org_id=context.principal.org_id, body=context.body, now=context.now, seed=context.seed
     )
     if not context.store.create(journey):
-        return _error(409, f'Journey with slug "{journey.slug}" already exists in this organization')
+        return _error(409, SLUG_EXISTS_MESSAGE.format(slug=journey.slug))
     return ApiResponse(201, created_body(journey))
 
 
