@@ -23,6 +23,8 @@ from mockserver.errors import ApiError
 REJECTING_WORDS = re.compile(r"invalid|expired|revoked", re.IGNORECASE)
 #: RFC 6750: the header a 401 carries.
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="journeymock"'}
+#: Accepted Authorization headers remembered per API; the table starts afresh when it reaches this size.
+_KNOWN_LIMIT = 1024
 
 
 class Principal(NamedTuple):
@@ -50,9 +52,26 @@ class Authenticator:
         self._api = api
         self._policy = policy
         self._allow_list: Mapping[str, TokenRule] = {rule.value: rule for rule in rules if rule.api == api}
+        # A client sends the same header on every request, and who it names never changes while the server
+        # runs (the rules are fixed at start-up), so an accepted header is checked once. Rejections are not
+        # remembered: they are rare, and each one is worded afresh.
+        self._known: dict[str, Principal] = {}
 
     def authenticate(self, authorization: str | None, required_scopes: tuple[str, ...]) -> Principal:
         """The caller's principal, or an `ApiError` (401 without credentials, 403 without a scope)."""
+        principal = self._known.get(authorization) if authorization else None
+        if principal is None:
+            principal = self._principal(authorization)
+            if len(self._known) >= _KNOWN_LIMIT:
+                self._known.clear()
+            self._known[authorization or ""] = principal  # never empty here: _principal refuses that
+        scopes = principal.scopes
+        for scope in required_scopes:
+            if scope not in scopes:
+                raise ApiError(403, self._policy.missing_scope_message(scope))
+        return principal
+
+    def _principal(self, authorization: str | None) -> Principal:
         token = _bearer_token(authorization)
         if self._allow_list:
             rule = self._allow_list.get(token)
@@ -68,9 +87,6 @@ class Authenticator:
                 raise _unauthorized(problem)
             scopes = self._policy.default_scopes(token)
             org_id = organisation_of(token)
-        for scope in required_scopes:
-            if scope not in scopes:
-                raise ApiError(403, self._policy.missing_scope_message(scope))
         return Principal(token=token, org_id=org_id, scopes=scopes)
 
 

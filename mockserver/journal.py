@@ -53,7 +53,6 @@ class RequestJournal:
 
     def record(
         self,
-        *,
         method: str,
         path: str,
         query: bytes,

@@ -26,7 +26,13 @@ from mockserver.errors import ApiError, ErrorStyle, reason_phrase
 from mockserver.exchange import ApiBehaviour, ApiResponse, RequestContext
 from mockserver.faults import FaultInjector
 from mockserver.journal import RequestJournal
-from mockserver.prefer import Preferences, parse_prefer_header, resolve_preferences, split_control_query
+from mockserver.prefer import (
+    NO_PREFERENCES,
+    Preferences,
+    parse_prefer_header,
+    resolve_preferences,
+    split_control_query,
+)
 from mockserver.routing import MethodNotAllowed, NoRoute, RouteMatch, RouteTable
 from mockserver.specs import ApiSpec, Operation
 from mockserver.store import JourneyStore
@@ -154,7 +160,8 @@ class ApiPipeline:
             answer = self._no_route(match)
         payload = jsonio.encode(answer.body)
         response_headers = [JSON_CONTENT_TYPE, (b"content-length", str(len(payload)).encode())]
-        response_headers.extend((name.lower().encode(), value.encode()) for name, value in answer.headers.items())
+        if answer.headers:
+            response_headers.extend((name.lower().encode(), value.encode()) for name, value in answer.headers.items())
         # Recorded before sending: a client that reads the journal after its answer must find its request.
         self._record(scope, headers, api, operation, answer.status, started, problems, body)
         await send({"type": "http.response.start", "status": answer.status, "headers": response_headers})
@@ -179,7 +186,7 @@ class ApiPipeline:
         prefer = headers.get("prefer")
         if prefer:
             raw_preferences.update(parse_prefer_header(prefer))
-        preferences = resolve_preferences(raw_preferences, operation)
+        preferences = resolve_preferences(raw_preferences, operation) if raw_preferences else NO_PREFERENCES
         if self.faults.active or preferences.latency_ms is not None:
             self.faults.check_rate(f"{api}:{headers.get('authorization', '')}")
             await self.faults.delay(preferences.latency_ms)
@@ -197,19 +204,13 @@ class ApiPipeline:
             journal_body = body if len(raw) <= JOURNAL_BODY_LIMIT else f"<{len(raw)} bytes, not kept in the journal>"
         if problems:
             raise ApiError(400, behaviour.invalid_request_message(problems))
-        canned = self._canned(operation, preferences, behaviour, match.path_params)
-        if canned is not None:
-            return canned, journal_body
-        context = RequestContext(
-            operation=operation,
-            params=params,
-            body=body,
-            principal=principal,
-            preferences=preferences,
-            seed=preferences.seed if preferences.seed is not None else self.config.seed,
-            now=self.clock.now(),
-            store=self.store,
-        )
+        if preferences is not NO_PREFERENCES:
+            canned = self._canned(operation, preferences, behaviour, match.path_params)
+            if canned is not None:
+                return canned, journal_body
+        seed = preferences.seed if preferences.seed is not None else self.config.seed
+        # Positional: keyword construction of a named tuple costs a little more, on every request.
+        context = RequestContext(operation, params, body, principal, preferences, seed, self.clock.now(), self.store)
         handler = behaviour.handlers[operation.operation_id]
         if self.store.blocking and behaviour.uses_store:
             response: ApiResponse = await run_in_threadpool(handler, context)
@@ -300,17 +301,18 @@ class ApiPipeline:
         body: Any,
     ) -> None:
         duration = (time.perf_counter() - started) * 1000
+        operation_id = operation.operation_id if operation else None
         self.journal.record(
-            method=scope["method"],
-            path=scope["path"],
-            query=scope["query_string"],
-            headers=headers,
-            api=api,
-            operation_id=operation.operation_id if operation else None,
-            status=status,
-            duration_ms=duration,
-            problems=problems,
-            body=body,
+            scope["method"],
+            scope["path"],
+            scope["query_string"],
+            headers,
+            api,
+            operation_id,
+            status,
+            duration,
+            problems,
+            body,
         )
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s %s → %s (%.1f ms)", scope["method"], scope["path"], status, duration)

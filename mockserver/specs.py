@@ -72,8 +72,9 @@ class Operation:
     security: tuple[SecurityRequirement, ...]
     raw: JSONObject = field(repr=False)
 
-    @property
+    @functools.cached_property
     def required_scopes(self) -> tuple[str, ...]:
+        # Cached: asked on every request. (A frozen dataclass without slots keeps a cached_property.)
         return tuple(scope for requirement in self.security for scope in requirement.scopes)
 
     def response(self, status: int | str) -> ResponseSpec | None:

@@ -10,7 +10,7 @@ journey body: cheap enough to run per request when `--validate-responses` is on,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -113,7 +113,11 @@ class RequestValidator:
 
     def __init__(self, operation: Operation) -> None:
         self.operation = operation
-        self._checks = [_ParameterCheck(parameter) for parameter in operation.parameters]
+        checks = [_ParameterCheck(parameter) for parameter in operation.parameters]
+        # Split by location once: every request walks these lists.
+        self._path_checks = [check for check in checks if check.parameter.location == "path"]
+        self._query_checks = [check for check in checks if check.parameter.location == "query"]
+        self._header_checks = [check for check in checks if check.parameter.location == "header"]
         self._body_check = (
             SchemaCheck(operation.request_schema, "body") if operation.request_schema is not None else None
         )
@@ -126,31 +130,32 @@ class RequestValidator:
         headers: Mapping[str, str],
     ) -> tuple[ParsedParameters, list[Problem]]:
         problems: list[Problem] = []
-        query_values: dict[str, list[str]] = {}
-        for key, value in query:
-            query_values.setdefault(key, []).append(value)
-        parsed: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}}
-        for check in self._checks:
+        path = self._parse(self._path_checks, path_params.get, problems)
+        parsed_query: dict[str, Any] = {}
+        if self._query_checks:
+            query_values: dict[str, list[str]] = {}
+            for key, value in query:
+                query_values.setdefault(key, []).append(value)
+            repeated = [check for check in self._query_checks if len(query_values.get(check.parameter.name, ())) > 1]
+            for check in repeated:
+                name = check.parameter.name
+                problems.append(Problem("query", name, f"query parameter {name} is given more than once"))
+            single = [check for check in self._query_checks if check not in repeated]
+            parsed_query = self._parse(single, lambda name: query_values.get(name, [None])[0], problems)
+        header: dict[str, Any] = {}
+        if self._header_checks:
+            header = self._parse(self._header_checks, lambda name: headers.get(name.lower()), problems)
+        return ParsedParameters(path, parsed_query, header), problems
+
+    @staticmethod
+    def _parse(
+        checks: Sequence[_ParameterCheck], raw_value: Callable[[str], str | None], problems: list[Problem]
+    ) -> dict[str, Any]:
+        """The values of `checks`' parameters that are present and valid; a problem for each of the others."""
+        parsed: dict[str, Any] = {}
+        for check in checks:
             parameter = check.parameter
-            raw: str | None
-            if parameter.location == "path":
-                raw = path_params.get(parameter.name)
-            elif parameter.location == "query":
-                values = query_values.get(parameter.name, [])
-                if len(values) > 1:
-                    problems.append(
-                        Problem(
-                            "query",
-                            parameter.name,
-                            f"query parameter {parameter.name} is given more than once",
-                        )
-                    )
-                    continue
-                raw = values[0] if values else None
-            elif parameter.location == "header":
-                raw = headers.get(parameter.name.lower())
-            else:
-                continue
+            raw = raw_value(parameter.name)
             if raw is None:
                 if parameter.required:
                     problems.append(
@@ -169,8 +174,8 @@ class RequestValidator:
             if found:
                 problems.extend(found)
                 continue
-            parsed[parameter.location][parameter.name] = value
-        return ParsedParameters(parsed["path"], parsed["query"], parsed["header"]), problems
+            parsed[parameter.name] = value
+        return parsed
 
     def body(self, raw: bytes, content_type: str | None) -> tuple[Any, list[Problem]]:
         """Parse and check a JSON body. An operation without a request body ignores whatever was sent."""
