@@ -1,7 +1,8 @@
 """A visitor journey as Jourvex's Journey API returns it (`GET /api/journey/{journey_id}`).
 
-On the hot path: plain dict and list literals, integer times formatted by table lookups, every total taken
-from the model rather than recomputed.
+On the hot path: plain dict literals, integer times formatted by table lookups, page tuples shared with the
+model (every JSON encoder writes a tuple as an array), every total taken from the model rather than
+recomputed.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final
 
-from mockserver.clock import epoch_seconds, format_epoch_seconds
+from mockserver.clock import CLOCK_Z, day_prefix, epoch_seconds, format_epoch_seconds
+from mockserver.clock import SECONDS_PER_DAY as DAY
 from mockserver.simulation import VisitorJourney
 from mockserver.simulation.seeding import minute_floor
 from mockserver.simulation.text import CARD_TEMPLATES
@@ -30,16 +32,22 @@ def journey_body(journey: VisitorJourney, *, now: datetime) -> dict[str, Any]:
     the minute, the same anchor the journey's timeline uses, so a body is stable within a minute."""
     at = minute_floor(epoch_seconds(now))
     fmt = format_epoch_seconds
+    clock = CLOCK_Z
     sessions: list[dict[str, Any]] = []
     append = sessions.append
     for number, start, end, pages, clicks, scrolls, channel, conversions, redirects, _ in journey.sessions:
+        # A session's start and end are formatted from one day lookup when they fall on the same day (almost
+        # always): this loop formats most of a body's timestamps.
+        start_day = start // DAY
+        prefix = day_prefix(start_day)
+        end_day = end // DAY
         append(
             {
                 "session_id": _SESSION_IDS[number] if number < _KNOWN_IDS else f"sess_{number}",
-                "start": fmt(start),
-                "end": fmt(end),
+                "start": prefix + clock[start - start_day * DAY],
+                "end": (prefix if end_day == start_day else day_prefix(end_day)) + clock[end - end_day * DAY],
                 "duration_sec": end - start,
-                "pages": list(pages),
+                "pages": pages,
                 "clicks": clicks,
                 "scrolls": scrolls,
                 "channel": channel,
@@ -88,7 +96,8 @@ def _card(journey: VisitorJourney, flag: str, days_since: int, is_active: bool) 
     variant = journey.text_variant
     company = journey.company
     return {
-        "headline": templates.headlines[variant % len(templates.headlines)].format(company=company),
+        # replace, not format: the same result for a template with only {company}, without building kwargs.
+        "headline": templates.headlines[variant % len(templates.headlines)].replace("{company}", company),
         "what_is_happening": _what_is_happening(journey, flag, days_since, is_active),
         "what_to_do": templates.what_to_do[variant % len(templates.what_to_do)],
         "why_it_matters": templates.why_it_matters[variant % len(templates.why_it_matters)],
@@ -96,34 +105,36 @@ def _card(journey: VisitorJourney, flag: str, days_since: int, is_active: bool) 
 
 
 def _what_is_happening(journey: VisitorJourney, flag: str, days_since: int, is_active: bool) -> str:
+    # Each branch formats only what its sentence says: this runs for every journey body.
     sessions = journey.sessions
     count = len(sessions)
-    visits = _count(count, "session")
-    span_days = (journey.last_seen - journey.first_seen) // 86_400
-    recency = "on the site right now" if is_active else f"last seen {_ago(days_since)}"
     if flag == "post_conversion_context":
         kind = next(c.kind for session in sessions for c in session.conversions)
+        span_days = (sessions[-1].end - sessions[0].start) // 86_400
         return (
-            f"{journey.company} {_CONVERSION_VERBS[kind]} after {visits} over {_count(span_days + 1, 'day')}, "
-            f"with {_count(journey.pricing_views, 'pricing view')} along the way."
+            f"{journey.company} {_CONVERSION_VERBS[kind]} after {_count(count, 'session')} over "
+            f"{_count(span_days + 1, 'day')}, with {_count(journey.pricing_views, 'pricing view')} along the way."
         )
+    recency = "on the site right now" if is_active else f"last seen {_ago(days_since)}"
     if flag == "suspected_bot":
         average = journey.total_time_seconds // count
         return (
-            f"{visits} averaging {average} seconds each, none of them scrolled, "
+            f"{_count(count, 'session')} averaging {average} seconds each, none of them scrolled, "
             f"{journey.avg_gap_hours} hours apart on average; {recency}."
         )
     if flag == "sales_ready":
+        span_days = (sessions[-1].end - sessions[0].start) // 86_400
         return (
-            f"{visits} in {_count(span_days + 1, 'day')} with {_count(journey.pricing_views, 'pricing view')} "
-            f"and {_count(journey.high_intent_hits, 'high-intent page view')}; {recency}."
+            f"{_count(count, 'session')} in {_count(span_days + 1, 'day')} with "
+            f"{_count(journey.pricing_views, 'pricing view')} and "
+            f"{_count(journey.high_intent_hits, 'high-intent page view')}; {recency}."
         )
     if flag == "nurture":
         return (
-            f"{visits} of mostly content and documentation reading, "
+            f"{_count(count, 'session')} of mostly content and documentation reading, "
             f"{_count(journey.pricing_views, 'pricing view')} so far; {recency}."
         )
-    return f"{visits}, {journey.total_time_seconds} seconds in all; {recency}."
+    return f"{_count(count, 'session')}, {journey.total_time_seconds} seconds in all; {recency}."
 
 
 def _count(number: int, noun: str) -> str:

@@ -7,7 +7,7 @@ state or call order, and nothing here knows about HTTP.
 from __future__ import annotations
 
 from mockserver.simulation.archetypes import ARCHETYPES
-from mockserver.simulation.paths import warm_up
+from mockserver.simulation.shapes import warm_up
 from mockserver.simulation.visitor import Conversion, Redirect, Session, VisitorJourney, visitor_journey
 from mockserver.simulation.workflow import (
     DropoffStep,

@@ -1,6 +1,6 @@
 """The kinds of visitor the simulation knows, and how each one behaves.
 
-A profile holds only numbers and weighted pools; `paths.py` turns its pages into browsing paths and
+A profile holds only numbers and weighted pools; `shapes.py` turns it into session shapes and
 `visitor.py` draws sessions from it. Weighted pools are tuples with repeated entries, so a pick is a single
 index — the cheapest weighted choice there is. Entries ending in `*` stand for "some blog post" / "some docs
 page", drawn from the text pools.

@@ -1,9 +1,11 @@
-"""Browsing paths: the page sequences a session can follow, prepared once per archetype.
+"""Session shapes: the page sequences a session can follow, with its time and effort, prepared once per archetype.
 
-Drawing pages one by one costs a draw and a few checks per page, on every request. Instead each archetype
-gets a pool of realistic paths, built once per process from a fixed seed (identical in every process), and
-a session picks a whole path with one draw. The page signals each path carries (pricing views, high-intent
-and enterprise hits) are counted once here, too.
+Drawing pages one by one, then a duration, clicks and scrolls for them, costs a dozen draws and as many
+checks per session, on every request. Instead each archetype gets pools of realistic session shapes, built
+once per process from a fixed seed (identical in every process), and a session picks a whole shape with one
+draw. The page signals each shape carries (pricing views, high-intent and enterprise hits) are counted once
+here, too. A journey draws several sessions from pools of 512, so journeys still differ session by session;
+what varies per journey (times, channels, detours off the site, BotD flags) is drawn per journey.
 """
 
 from __future__ import annotations
@@ -21,45 +23,80 @@ from mockserver.simulation.sitemap import (
 )
 from mockserver.simulation.text import TextPools, pools
 
-__all__ = ["Path", "PathPools", "path_pools", "warm_up"]
+__all__ = ["POOL_MASK", "SessionShape", "ShapePools", "shape_pools", "warm_up"]
 
-_POOL_SIZE: Final = 256
+_POOL_SIZE: Final = 512
+#: A pool holds a power of two of shapes, so `draw & POOL_MASK` picks one.
+POOL_MASK: Final = _POOL_SIZE - 1
 # Where a converting visitor ends up, weighted: most book a demo, some start a trial, a few use the form.
 _CONVERSION_CHOICES: Final = ("/demo",) * 11 + ("/trial",) * 6 + ("/contact",) * 3
+# Filling in a conversion form: extra seconds on the last page, and the clicks of the form itself.
+_FORM_SECONDS: Final = (60, 300)
+_FORM_CLICKS: Final = 2
 
 
-class Path(NamedTuple):
+class SessionShape(NamedTuple):
     pages: tuple[str, ...]  # never empty, no page twice in a row
+    duration: int  # seconds, > 0
+    clicks: int
+    scrolls: int  # 0 only for visitors that never scroll (bots); people scroll at least once
     pricing_views: int
     high_intent_hits: int
     enterprise_hits: int
 
 
-class PathPools(NamedTuple):
-    browsing: tuple[Path, ...]  # any session
-    to_pricing: tuple[Path, ...]  # sessions that end on the pricing page
-    converting: tuple[Path, ...]  # sessions that end on a conversion page, via pricing
+class ShapePools(NamedTuple):
+    browsing: tuple[SessionShape, ...]  # any session
+    to_pricing: tuple[SessionShape, ...]  # sessions that end on the pricing page
+    converting: tuple[SessionShape, ...]  # sessions that end on a conversion page, via pricing, form filled in
 
 
 @functools.cache
-def path_pools(archetype: str) -> PathPools:
-    """The path pools of an archetype (built on first use)."""
+def shape_pools(archetype: str) -> ShapePools:
+    """The session shape pools of an archetype (built on first use)."""
     profile = profile_named(archetype)
-    rng = random.Random(derive_key("paths", archetype))
+    rng = random.Random(derive_key("shapes", archetype))
     text = pools()
-    browsing = tuple(_path(_pages(profile, rng, text)) for _ in range(_POOL_SIZE))
-    to_pricing = tuple(_path(_ending(_pages(profile, rng, text), PRICING_PAGE)) for _ in range(_POOL_SIZE))
+    browsing = tuple(_shape(profile, rng, _pages(profile, rng, text)) for _ in range(_POOL_SIZE))
+    to_pricing = tuple(
+        _shape(profile, rng, _ending(_pages(profile, rng, text), PRICING_PAGE)) for _ in range(_POOL_SIZE)
+    )
     converting = tuple(
-        _path(_ending(_ending(_pages(profile, rng, text), PRICING_PAGE), rng.choice(_CONVERSION_CHOICES)))
+        _shape(
+            profile,
+            rng,
+            _ending(_ending(_pages(profile, rng, text), PRICING_PAGE), rng.choice(_CONVERSION_CHOICES)),
+            converting=True,
+        )
         for _ in range(_POOL_SIZE)
     )
-    return PathPools(browsing, to_pricing, converting)
+    return ShapePools(browsing, to_pricing, converting)
 
 
 def warm_up() -> None:
-    """Build every pool now (e.g. at server start-up, ~0.3 s) rather than on the first request."""
+    """Build every pool now (e.g. at server start-up, ~0.1 s) rather than on the first request."""
     for archetype in ARCHETYPES:
-        path_pools(archetype)
+        shape_pools(archetype)
+
+
+def _shape(profile: Profile, rng: random.Random, pages: list[str], *, converting: bool = False) -> SessionShape:
+    count = len(pages)
+    duration = max(1, int(count * rng.uniform(*profile.dwell)))
+    clicks = int(count * rng.uniform(*profile.clicks_per_page))
+    if converting:
+        duration += rng.randint(*_FORM_SECONDS)
+        clicks += _FORM_CLICKS
+    # People always scroll at least once; only automated sessions never do.
+    scrolls = (int(count * rng.uniform(*profile.scrolls_per_page)) or 1) if profile.scrolls_per_page[1] else 0
+    return SessionShape(
+        pages=tuple(pages),
+        duration=duration,
+        clicks=clicks,
+        scrolls=scrolls,
+        pricing_views=pages.count(PRICING_PAGE),
+        high_intent_hits=sum(page in HIGH_INTENT_PAGES for page in pages),
+        enterprise_hits=sum(page in ENTERPRISE_PAGES for page in pages),
+    )
 
 
 def _pages(profile: Profile, rng: random.Random, text: TextPools) -> list[str]:
@@ -85,12 +122,3 @@ def _ending(pages: list[str], page: str) -> list[str]:
     if pages[-1] != page:
         pages.append(page)
     return pages
-
-
-def _path(pages: list[str]) -> Path:
-    return Path(
-        pages=tuple(pages),
-        pricing_views=pages.count(PRICING_PAGE),
-        high_intent_hits=sum(page in HIGH_INTENT_PAGES for page in pages),
-        enterprise_hits=sum(page in ENTERPRISE_PAGES for page in pages),
-    )

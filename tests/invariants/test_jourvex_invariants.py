@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from mockserver import jsonio
 from mockserver.clock import parse_instant
 from mockserver.invariants import jourvex as invariants
 from mockserver.projections.jourvex import journey_body
@@ -22,7 +23,10 @@ Body = dict[str, Any]
 
 
 def body(archetype: str, n: int = 0) -> Body:
-    return journey_body(visitor_journey(f"cluster_{n:05x}", seed=21, now=NOW, archetype=archetype), now=NOW)
+    """The body as a client reads it (arrays as lists), so that the mutation tests can edit it in place."""
+    projected = journey_body(visitor_journey(f"cluster_{n:05x}", seed=21, now=NOW, archetype=archetype), now=NOW)
+    decoded: Body = jsonio.decode(jsonio.encode(projected))
+    return decoded
 
 
 def bodies(min_sessions: int = 1) -> list[Body]:
