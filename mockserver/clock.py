@@ -14,11 +14,11 @@ from typing import Final, Protocol
 
 __all__ = [
     "CLOCK_Z",
+    "DAY_PREFIXES",
     "SECONDS_PER_DAY",
     "Clock",
     "FixedClock",
     "SystemClock",
-    "day_prefix",
     "epoch_micros",
     "epoch_millis",
     "epoch_seconds",
@@ -110,7 +110,15 @@ def format_instant(dt: datetime, *, millis: bool = False) -> str:
 
 def epoch_seconds(dt: datetime) -> int:
     """Whole seconds since the Unix epoch (rounded down); a naive datetime is taken as UTC."""
-    return _since_epoch(dt) // _SECOND
+    # A request asks this of one `now` several times (simulation, projection): the last answer is kept,
+    # keyed by identity — datetimes are immutable, and the pair is replaced in one atomic assignment.
+    global _last_epoch_seconds
+    last = _last_epoch_seconds
+    if last[0] is dt:
+        return last[1]
+    seconds = _since_epoch(dt) // _SECOND
+    _last_epoch_seconds = (dt, seconds)
+    return seconds
 
 
 def epoch_millis(dt: datetime) -> int:
@@ -129,49 +137,54 @@ def _since_epoch(dt: datetime) -> timedelta:
 
 
 _SECOND: Final = timedelta(seconds=1)
+_last_epoch_seconds: tuple[datetime | None, int] = (None, 0)
 _MILLISECOND: Final = timedelta(milliseconds=1)
 _MICROSECOND: Final = timedelta(microseconds=1)
 
 # Formatting is on the hot path (a journey has a dozen timestamps). A table of every second of a day (86,400
 # short strings, ~5 MB) and a dict of day prefixes make it one division, two lookups and one concatenation:
-# several times cheaper than strftime. `day_prefix` and `CLOCK_Z` are the two halves, public so that a caller
+# several times cheaper than strftime. `DAY_PREFIXES` and `CLOCK_Z` are the two halves, public so that a caller
 # formatting many instants of the same days (a journey's sessions) looks each day up once.
 _MINUTES_OF_DAY: Final = tuple(f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
 _SECONDS: Final = tuple(f"{s:02d}" for s in range(60))
 #: `CLOCK_Z[s]` is `HH:MM:SSZ` for second `s` of a day.
 CLOCK_Z: Final = tuple(minute + second + "Z" for minute in _MINUTES_OF_DAY for second in _SECONDS)
 SECONDS_PER_DAY: Final = _SECONDS_PER_DAY
-# Bounded: a server sees the few hundred days its journeys span, plus one more per day it runs; a process
-# that somehow formats more distinct days starts the table afresh rather than grow it.
-_DAY_PREFIX_LIMIT: Final = 4096
-_day_prefixes: dict[int, str] = {}
 
 
-def day_prefix(day: int) -> str:
-    """`2026-05-21T` for day `day` since the epoch; `day_prefix(d) + CLOCK_Z[s]` is second `s` of that day."""
-    prefix = _day_prefixes.get(day)
-    if prefix is None:
-        if len(_day_prefixes) >= _DAY_PREFIX_LIMIT:
-            _day_prefixes.clear()
-        prefix = _day_prefixes[day] = (_EPOCH_DAY + timedelta(days=day)).isoformat() + "T"
-    return prefix
+class _DayPrefixes(dict[int, str]):
+    """`prefixes[day]` is `2026-05-21T` for day `day` since the epoch, made on first use; a hit is a plain
+    dict lookup, with no Python call. Bounded: a server sees the few hundred days its journeys span, plus
+    one more per day it runs; a process that somehow formats more distinct days starts afresh."""
+
+    limit: Final = 4096
+
+    def __missing__(self, day: int) -> str:
+        if len(self) >= self.limit:
+            self.clear()
+        prefix = self[day] = (_EPOCH_DAY + timedelta(days=day)).isoformat() + "T"
+        return prefix
+
+
+#: `DAY_PREFIXES[d] + CLOCK_Z[s]` is second `s` of day `d` since the epoch.
+DAY_PREFIXES: Final = _DayPrefixes()
 
 
 def format_epoch_seconds(seconds: int) -> str:
     """`2026-05-21T16:03:11Z` for whole epoch seconds."""
     day = seconds // _SECONDS_PER_DAY
-    return (_day_prefixes.get(day) or day_prefix(day)) + CLOCK_Z[seconds - day * _SECONDS_PER_DAY]
+    return DAY_PREFIXES[day] + CLOCK_Z[seconds - day * _SECONDS_PER_DAY]
 
 
 def format_epoch_millis(millis: int) -> str:
     """`2025-10-29T12:20:50.189Z` for epoch milliseconds."""
     seconds, fraction = divmod(millis, 1000)
     day, rest = divmod(seconds, _SECONDS_PER_DAY)
-    return f"{day_prefix(day)}{_MINUTES_OF_DAY[rest // 60]}{_SECONDS[rest % 60]}.{fraction:03d}Z"
+    return f"{DAY_PREFIXES[day]}{_MINUTES_OF_DAY[rest // 60]}{_SECONDS[rest % 60]}.{fraction:03d}Z"
 
 
 def format_epoch_micros(micros: int) -> str:
     """`2025-09-10T03:45:29.113091Z` for epoch microseconds."""
     seconds, fraction = divmod(micros, 1_000_000)
     day, rest = divmod(seconds, _SECONDS_PER_DAY)
-    return f"{day_prefix(day)}{_MINUTES_OF_DAY[rest // 60]}{_SECONDS[rest % 60]}.{fraction:06d}Z"
+    return f"{DAY_PREFIXES[day]}{_MINUTES_OF_DAY[rest // 60]}{_SECONDS[rest % 60]}.{fraction:06d}Z"

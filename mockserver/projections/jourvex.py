@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final
 
-from mockserver.clock import CLOCK_Z, day_prefix, epoch_seconds, format_epoch_seconds
+from mockserver.clock import CLOCK_Z, DAY_PREFIXES, epoch_seconds, format_epoch_seconds
 from mockserver.clock import SECONDS_PER_DAY as DAY
 from mockserver.simulation import VisitorJourney
 from mockserver.simulation.seeding import minute_floor
@@ -19,6 +19,7 @@ from mockserver.simulation.text import CARD_TEMPLATES
 __all__ = ["journey_body"]
 
 _KNOWN_IDS: Final = 32
+_NONE: Final[tuple[()]] = ()
 _SESSION_IDS: Final = tuple(f"sess_{number}" for number in range(_KNOWN_IDS))
 _CONVERSION_VERBS: Final = {
     "demo_booked": "booked a demo",
@@ -33,32 +34,34 @@ def journey_body(journey: VisitorJourney, *, now: datetime) -> dict[str, Any]:
     at = minute_floor(epoch_seconds(now))
     fmt = format_epoch_seconds
     clock = CLOCK_Z
+    days = DAY_PREFIXES
     sessions: list[dict[str, Any]] = []
     append = sessions.append
     for number, start, end, pages, clicks, scrolls, channel, conversions, redirects, _ in journey.sessions:
         # A session's start and end are formatted from one day lookup when they fall on the same day (almost
         # always): this loop formats most of a body's timestamps.
         start_day = start // DAY
-        prefix = day_prefix(start_day)
+        prefix = days[start_day]
         end_day = end // DAY
         append(
             {
                 "session_id": _SESSION_IDS[number] if number < _KNOWN_IDS else f"sess_{number}",
                 "start": prefix + clock[start - start_day * DAY],
-                "end": (prefix if end_day == start_day else day_prefix(end_day)) + clock[end - end_day * DAY],
+                "end": (prefix if end_day == start_day else days[end_day]) + clock[end - end_day * DAY],
                 "duration_sec": end - start,
                 "pages": pages,
                 "clicks": clicks,
                 "scrolls": scrolls,
                 "channel": channel,
-                # Most sessions have neither: skip building empty comprehensions.
+                # Most sessions have neither: no comprehension, and one shared empty tuple (written as []).
                 "conversions": [{"type": c.kind, "page": c.page, "ts": fmt(c.at)} for c in conversions]
                 if conversions
-                else [],
-                "external_redirects": [{"url": r.url, "ts": fmt(r.at)} for r in redirects] if redirects else [],
+                else _NONE,
+                "external_redirects": [{"url": r.url, "ts": fmt(r.at)} for r in redirects] if redirects else _NONE,
             }
         )
-    last_seen = sessions[-1]["end"]
+    last_session = sessions[-1]
+    last_seen = last_session["end"]
     days_since = journey.days_since_last_seen(at)
     is_active = journey.is_active(at)
     flag = journey.recommendation_flag
@@ -87,7 +90,7 @@ def journey_body(journey: VisitorJourney, *, now: datetime) -> dict[str, Any]:
             },
         },
         "recommendation": {"flag": flag, "card": _card(journey, flag, days_since, is_active)},
-        "live": {"is_active": is_active, "current_page": journey.current_page, "last_event_ts": last_seen},
+        "live": {"is_active": is_active, "current_page": last_session["pages"][-1], "last_event_ts": last_seen},
     }
 
 

@@ -8,6 +8,8 @@ page", drawn from the text pools.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -190,6 +192,9 @@ PROFILES: Final[Mapping[str, Profile]] = MappingProxyType(
 )
 
 _TOTAL_WEIGHT: Final = sum(profile.weight for profile in PROFILES.values())
+# Running totals of the weights: `bisect` finds where a position falls in one C call.
+_CUMULATIVE_WEIGHTS: Final = tuple(itertools.accumulate(profile.weight for profile in PROFILES.values()))
+_IN_ORDER: Final = tuple(PROFILES.values())
 
 
 def profile_named(archetype: str) -> Profile:
@@ -202,9 +207,4 @@ def profile_named(archetype: str) -> Profile:
 
 def pick_profile(unit: float) -> Profile:
     """The archetype at position `unit` (in [0, 1)) of the weighted distribution."""
-    threshold = unit * _TOTAL_WEIGHT
-    for profile in PROFILES.values():
-        threshold -= profile.weight
-        if threshold < 0:
-            return profile
-    return PROFILES[ARCHETYPES[-1]]
+    return _IN_ORDER[min(bisect.bisect_right(_CUMULATIVE_WEIGHTS, unit * _TOTAL_WEIGHT), len(_IN_ORDER) - 1)]
