@@ -13,9 +13,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Final, Protocol
 
 __all__ = [
-    "CLOCK_Z",
-    "DAY_PREFIXES",
-    "SECONDS_PER_DAY",
+    "HOUR_PREFIXES",
+    "MINUTE_SECOND_Z",
+    "SECONDS_PER_HOUR",
     "Clock",
     "FixedClock",
     "SystemClock",
@@ -141,50 +141,57 @@ _last_epoch_seconds: tuple[datetime | None, int] = (None, 0)
 _MILLISECOND: Final = timedelta(milliseconds=1)
 _MICROSECOND: Final = timedelta(microseconds=1)
 
-# Formatting is on the hot path (a journey has a dozen timestamps). A table of every second of a day (86,400
-# short strings, ~5 MB) and a dict of day prefixes make it one division, two lookups and one concatenation:
-# several times cheaper than strftime. `DAY_PREFIXES` and `CLOCK_Z` are the two halves, public so that a caller
-# formatting many instants of the same days (a journey's sessions) looks each day up once.
+# Formatting is on the hot path (a journey has a dozen timestamps). An instant is its hour's prefix
+# (`2026-05-21T16:`, from a dict filled on first use) plus `MM:SSZ` from a table of the 3,600 seconds of an
+# hour: one division, two lookups and one concatenation, several times cheaper than strftime. Both tables
+# stay small (a table of every second of a day would be ~5 MB of strings, and slower for its cache misses).
+# `HOUR_PREFIXES` and `MINUTE_SECOND_Z` are public so that a caller formatting many instants of the same
+# hours (a journey's sessions) looks each hour up once.
 _MINUTES_OF_DAY: Final = tuple(f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
 _SECONDS: Final = tuple(f"{s:02d}" for s in range(60))
-#: `CLOCK_Z[s]` is `HH:MM:SSZ` for second `s` of a day.
-CLOCK_Z: Final = tuple(minute + second + "Z" for minute in _MINUTES_OF_DAY for second in _SECONDS)
-SECONDS_PER_DAY: Final = _SECONDS_PER_DAY
+#: `MINUTE_SECOND_Z[s]` is `MM:SSZ` for second `s` of an hour.
+MINUTE_SECOND_Z: Final = tuple(f"{m:02d}:{s:02d}Z" for m in range(60) for s in range(60))
+SECONDS_PER_HOUR: Final = 3600
 
 
-class _DayPrefixes(dict[int, str]):
-    """`prefixes[day]` is `2026-05-21T` for day `day` since the epoch, made on first use; a hit is a plain
-    dict lookup, with no Python call. Bounded: a server sees the few hundred days its journeys span, plus
-    one more per day it runs; a process that somehow formats more distinct days starts afresh."""
+class _HourPrefixes(dict[int, str]):
+    """`prefixes[hour]` is `2026-05-21T16:` for hour `hour` since the epoch, made on first use; a hit is a
+    plain dict lookup, with no Python call. Bounded: a server sees the few thousand hours its journeys span,
+    plus one more per hour it runs; a process that somehow formats more distinct hours starts afresh."""
 
-    limit: Final = 4096
+    limit: Final = 16_384
 
-    def __missing__(self, day: int) -> str:
+    def __missing__(self, hour: int) -> str:
         if len(self) >= self.limit:
             self.clear()
-        prefix = self[day] = (_EPOCH_DAY + timedelta(days=day)).isoformat() + "T"
+        day, hour_of_day = divmod(hour, 24)
+        prefix = self[hour] = f"{(_EPOCH_DAY + timedelta(days=day)).isoformat()}T{hour_of_day:02d}:"
         return prefix
 
 
-#: `DAY_PREFIXES[d] + CLOCK_Z[s]` is second `s` of day `d` since the epoch.
-DAY_PREFIXES: Final = _DayPrefixes()
+#: `HOUR_PREFIXES[h] + MINUTE_SECOND_Z[s]` is second `s` of hour `h` since the epoch.
+HOUR_PREFIXES: Final = _HourPrefixes()
 
 
 def format_epoch_seconds(seconds: int) -> str:
     """`2026-05-21T16:03:11Z` for whole epoch seconds."""
-    day = seconds // _SECONDS_PER_DAY
-    return DAY_PREFIXES[day] + CLOCK_Z[seconds - day * _SECONDS_PER_DAY]
+    hour = seconds // SECONDS_PER_HOUR
+    return HOUR_PREFIXES[hour] + MINUTE_SECOND_Z[seconds - hour * SECONDS_PER_HOUR]
+
+
+def _day_prefix(day: int) -> str:
+    return (_EPOCH_DAY + timedelta(days=day)).isoformat() + "T"
 
 
 def format_epoch_millis(millis: int) -> str:
     """`2025-10-29T12:20:50.189Z` for epoch milliseconds."""
     seconds, fraction = divmod(millis, 1000)
     day, rest = divmod(seconds, _SECONDS_PER_DAY)
-    return f"{DAY_PREFIXES[day]}{_MINUTES_OF_DAY[rest // 60]}{_SECONDS[rest % 60]}.{fraction:03d}Z"
+    return f"{_day_prefix(day)}{_MINUTES_OF_DAY[rest // 60]}{_SECONDS[rest % 60]}.{fraction:03d}Z"
 
 
 def format_epoch_micros(micros: int) -> str:
     """`2025-09-10T03:45:29.113091Z` for epoch microseconds."""
     seconds, fraction = divmod(micros, 1_000_000)
     day, rest = divmod(seconds, _SECONDS_PER_DAY)
-    return f"{DAY_PREFIXES[day]}{_MINUTES_OF_DAY[rest // 60]}{_SECONDS[rest % 60]}.{fraction:06d}Z"
+    return f"{_day_prefix(day)}{_MINUTES_OF_DAY[rest // 60]}{_SECONDS[rest % 60]}.{fraction:06d}Z"

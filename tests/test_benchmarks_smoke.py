@@ -130,3 +130,33 @@ def test_quick_benchmark_of_the_ceiling_app(tmp_path: Path) -> None:
     assert ceiling["summary"]["rps_median"] > 0
     assert ceiling["body_bytes"] == 2200
     assert (tmp_path / "latest.md").read_text().count("| ceiling |") == 1
+
+
+def test_instruction_counts_are_per_request_differences() -> None:
+    from benchmarks.instructions import Count, Run
+
+    count = Count("x", Run(1000, 5_000_000, 2400), Run(3000, 9_000_000, 2400))
+    assert count.per_request == 2000
+
+
+def test_instruction_count_arguments_are_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import instructions
+
+    with pytest.raises(SystemExit):
+        instructions.main(["--requests", "300", "100"])
+    assert "SHORT < LONG" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_instruction_counts_of_both_servers() -> None:
+    # Several minutes under valgrind: opt-in with `-m slow`.
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.instructions", "--requests", "20", "120"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "journeymock/ceiling by instructions:" in done.stdout
+    assert "| journeymock |" in done.stdout and "| ceiling |" in done.stdout

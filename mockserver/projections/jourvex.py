@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final
 
-from mockserver.clock import CLOCK_Z, DAY_PREFIXES, epoch_seconds, format_epoch_seconds
-from mockserver.clock import SECONDS_PER_DAY as DAY
+from mockserver.clock import HOUR_PREFIXES, MINUTE_SECOND_Z, epoch_seconds, format_epoch_seconds
+from mockserver.clock import SECONDS_PER_HOUR as HOUR
 from mockserver.simulation import VisitorJourney
 from mockserver.simulation.seeding import minute_floor
 from mockserver.simulation.text import CARD_TEMPLATES
@@ -33,21 +33,21 @@ def journey_body(journey: VisitorJourney, *, now: datetime) -> dict[str, Any]:
     the minute, the same anchor the journey's timeline uses, so a body is stable within a minute."""
     at = minute_floor(epoch_seconds(now))
     fmt = format_epoch_seconds
-    clock = CLOCK_Z
-    days = DAY_PREFIXES
+    clock = MINUTE_SECOND_Z
+    hours = HOUR_PREFIXES
     sessions: list[dict[str, Any]] = []
     append = sessions.append
     for number, start, end, pages, clicks, scrolls, channel, conversions, redirects, _ in journey.sessions:
-        # A session's start and end are formatted from one day lookup when they fall on the same day (almost
-        # always): this loop formats most of a body's timestamps.
-        start_day = start // DAY
-        prefix = days[start_day]
-        end_day = end // DAY
+        # A session's start and end are formatted from one hour lookup when they fall in the same hour (most
+        # do): this loop formats most of a body's timestamps.
+        start_hour = start // HOUR
+        prefix = hours[start_hour]
+        end_hour = end // HOUR
         append(
             {
                 "session_id": _SESSION_IDS[number] if number < _KNOWN_IDS else f"sess_{number}",
-                "start": prefix + clock[start - start_day * DAY],
-                "end": (prefix if end_day == start_day else days[end_day]) + clock[end - end_day * DAY],
+                "start": prefix + clock[start - start_hour * HOUR],
+                "end": (prefix if end_hour == start_hour else hours[end_hour]) + clock[end - end_hour * HOUR],
                 "duration_sec": end - start,
                 "pages": pages,
                 "clicks": clicks,

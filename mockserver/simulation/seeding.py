@@ -46,10 +46,10 @@ def draw_stream(*parts: str | int) -> Callable[[], int]:
     """An endless stream of uniform 32-bit draws for the given parts, as a zero-argument callable; the same
     parts always give the same draws.
 
-    The hot-path alternative to `rng_for`: seeding a Mersenne Twister costs ~40k instructions, about what a
-    whole session of a journey costs. Here each block of 16 draws is one BLAKE2b digest (keyed by the parts,
-    salted with the block's number), made only when the draws before it are used up, and each draw is a C
-    call with no Python frame.
+    The hot-path alternative to `rng_for`: seeding a Mersenne Twister costs ~40k instructions, a tenth of a
+    whole journey request. Here every 16 draws are one BLAKE2b digest of the parts, salted with the
+    digest's number, made only when the draws before it are used up; each draw is a C call with no Python
+    frame. (Blocks of several digests cost more: most journeys would pay for draws they never take.)
     """
     key = repr(parts).encode("utf-8", "surrogatepass")
     blocks = map(functools.partial(_draw_block, key), itertools.count())

@@ -76,3 +76,26 @@ def test_clocks() -> None:
     now = SystemClock().now()
     assert now.tzinfo is not None and now.utcoffset() == timedelta(0)
     assert before <= now <= datetime.now(UTC)
+
+
+def test_the_hour_prefix_table_stays_bounded_and_right(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockserver import clock
+
+    monkeypatch.setattr(clock._HourPrefixes, "limit", 50)
+    table = clock._HourPrefixes()
+    monkeypatch.setattr(clock, "HOUR_PREFIXES", table)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for hours in range(0, 5000, 7):
+        moment = start + timedelta(hours=hours, minutes=hours % 60, seconds=hours % 59)
+        assert clock.format_epoch_seconds(epoch_seconds(moment)) == moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert len(table) <= 50
+
+
+def test_epoch_seconds_remembers_only_the_same_instant() -> None:
+    first = datetime(2026, 5, 21, 16, 3, 41, tzinfo=UTC)
+    second = datetime(2026, 5, 21, 16, 3, 42, tzinfo=UTC)
+    assert epoch_seconds(first) == epoch_seconds(first) == 1779379421
+    assert epoch_seconds(second) == 1779379422
+    assert epoch_seconds(first) == 1779379421
+    # An equal but distinct datetime in another zone is the same instant.
+    assert epoch_seconds(first.astimezone(timezone(timedelta(hours=2)))) == 1779379421
