@@ -31,7 +31,6 @@ __all__ = [
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_DAY: Final = date(1970, 1, 1)
-_SECONDS_PER_DAY: Final = 86_400
 
 
 class Clock(Protocol):
@@ -147,8 +146,6 @@ _MICROSECOND: Final = timedelta(microseconds=1)
 # stay small (a table of every second of a day would be ~5 MB of strings, and slower for its cache misses).
 # `HOUR_PREFIXES` and `MINUTE_SECOND_Z` are public so that a caller formatting many instants of the same
 # hours (a journey's sessions) looks each hour up once.
-_MINUTES_OF_DAY: Final = tuple(f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
-_SECONDS: Final = tuple(f"{s:02d}" for s in range(60))
 #: `MINUTE_SECOND_Z[s]` is `MM:SSZ` for second `s` of an hour.
 MINUTE_SECOND_Z: Final = tuple(f"{m:02d}:{s:02d}Z" for m in range(60) for s in range(60))
 SECONDS_PER_HOUR: Final = 3600
@@ -179,19 +176,13 @@ def format_epoch_seconds(seconds: int) -> str:
     return HOUR_PREFIXES[hour] + MINUTE_SECOND_Z[seconds - hour * SECONDS_PER_HOUR]
 
 
-def _day_prefix(day: int) -> str:
-    return (_EPOCH_DAY + timedelta(days=day)).isoformat() + "T"
-
-
 def format_epoch_millis(millis: int) -> str:
     """`2025-10-29T12:20:50.189Z` for epoch milliseconds."""
     seconds, fraction = divmod(millis, 1000)
-    day, rest = divmod(seconds, _SECONDS_PER_DAY)
-    return f"{_day_prefix(day)}{_MINUTES_OF_DAY[rest // 60]}{_SECONDS[rest % 60]}.{fraction:03d}Z"
+    return f"{format_epoch_seconds(seconds)[:-1]}.{fraction:03d}Z"
 
 
 def format_epoch_micros(micros: int) -> str:
     """`2025-09-10T03:45:29.113091Z` for epoch microseconds."""
     seconds, fraction = divmod(micros, 1_000_000)
-    day, rest = divmod(seconds, _SECONDS_PER_DAY)
-    return f"{_day_prefix(day)}{_MINUTES_OF_DAY[rest // 60]}{_SECONDS[rest % 60]}.{fraction:06d}Z"
+    return f"{format_epoch_seconds(seconds)[:-1]}.{fraction:06d}Z"

@@ -113,8 +113,7 @@ class RouteTable:
             names = self._names[route.template]
             params: dict[str, str] = {}
             for group, value in found.groupdict().items():
-                # Plain ASCII without escapes (nearly every id) is its own decoding.
-                decoded = value if value.isascii() and "%" not in value else decode_segment(value)
+                decoded = decode_segment(value)
                 if decoded is None:
                     return NoRoute(path=raw_path, reason="the path is not valid percent-encoded UTF-8")
                 params[names[group]] = decoded

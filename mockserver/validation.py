@@ -165,7 +165,7 @@ class RequestValidator:
                         )
                     )
                 continue
-            value, problem = (raw, None) if check.schema_type == "string" else check.coerce(raw)
+            value, problem = check.coerce(raw)
             if problem is not None:
                 problems.append(problem)
                 continue

@@ -33,8 +33,12 @@ def derive_key(*parts: str | int, bits: int = 64) -> int:
     and `("a", ",b")` differ, `7` and `"7"` differ), stable across Python versions, and computed in C.
     `surrogatepass` because ids may be arbitrary text, lone surrogates included.
     """
-    text = repr(parts).encode("utf-8", "surrogatepass")
-    return int.from_bytes(blake2b(text, digest_size=bits // 8).digest(), "big")
+    return int.from_bytes(blake2b(_parts_text(parts), digest_size=bits // 8).digest(), "big")
+
+
+def _parts_text(parts: tuple[str | int, ...]) -> bytes:
+    # The one encoding of a key's parts, shared by `derive_key` and `draw_stream` (see `derive_key`).
+    return repr(parts).encode("utf-8", "surrogatepass")
 
 
 def rng_for(*parts: str | int) -> random.Random:
@@ -51,7 +55,7 @@ def draw_stream(*parts: str | int) -> Callable[[], int]:
     digest's number, made only when the draws before it are used up; each draw is a C call with no Python
     frame. (Blocks of several digests cost more: most journeys would pay for draws they never take.)
     """
-    key = repr(parts).encode("utf-8", "surrogatepass")
+    key = _parts_text(parts)
     blocks = map(functools.partial(_draw_block, key), itertools.count())
     return itertools.chain.from_iterable(blocks).__next__
 
