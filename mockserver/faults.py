@@ -79,10 +79,8 @@ class FaultInjector:
         self.latency = latency
         self.error_rate = error_rate
         self.limiter = RateLimiter(rate_limit) if rate_limit else None
-
-    @property
-    def active(self) -> bool:
-        return bool(self.latency or self.error_rate or self.limiter)
+        #: Whether any fault is configured: asked on every request, and fixed for the server's life.
+        self.active = bool(latency or error_rate or self.limiter)
 
     async def delay(self, override_ms: float | None = None) -> None:
         if override_ms is not None:

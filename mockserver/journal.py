@@ -22,6 +22,10 @@ def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     return {name.lower(): (REDACTED if name.lower() in SECRET_HEADERS else value) for name, value in headers}
 
 
+def _text_headers(raw: Iterable[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+    return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
+
+
 @dataclass(frozen=True)
 class JournalEntry:
     id: int
@@ -42,8 +46,9 @@ class JournalEntry:
 
 
 class RequestJournal:
-    """Recording is on every request's path, so it appends a plain tuple (a deque append is atomic); the
-    entry is built, its time formatted and its secrets redacted only when somebody reads the journal."""
+    """Recording is on every request's path, so it appends a plain tuple (a deque append is atomic) that
+    holds the request's headers as ASGI gave them; the entry is built, its headers decoded, its time
+    formatted and its secrets redacted only when somebody reads the journal."""
 
     def __init__(self, capacity: int = 1000) -> None:
         if capacity < 0:
@@ -56,7 +61,7 @@ class RequestJournal:
         method: str,
         path: str,
         query: bytes,
-        headers: Mapping[str, str],
+        headers: Iterable[tuple[bytes, bytes]],
         api: str | None,
         operation_id: str | None,
         status: int,
@@ -99,7 +104,7 @@ def _entry(record: tuple[Any, ...]) -> JournalEntry:
         method=method,
         path=path,
         query=query.decode("latin-1"),
-        headers=redact_headers(headers.items()),
+        headers=redact_headers(_text_headers(headers)),
         api=api,
         operation_id=operation_id,
         status=status,

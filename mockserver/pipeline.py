@@ -2,8 +2,8 @@
 
 route → preferences → faults → authenticate → validate → handler (or canned answer) → self-validate → send.
 Every step either passes the request on or produces an `ApiError`, rendered in the API's own error style. It is
-raw ASGI rather than Starlette's Request/Response because this is the hot path: a journey GET does a regex
-match, a header dict, one handler call and one `orjson.dumps`.
+raw ASGI rather than Starlette's Request/Response because this is the hot path: a journey GET does a prefix
+match that leads straight to its prepared `Endpoint`, one header dict, one handler call and one `orjson.dumps`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import ipaddress
 import logging
 import time
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +24,7 @@ from mockserver.auth import CHALLENGE, Authenticator
 from mockserver.clock import Clock
 from mockserver.config import ServerConfig
 from mockserver.errors import ApiError, ErrorStyle, reason_phrase
-from mockserver.exchange import ApiBehaviour, ApiResponse, RequestContext
+from mockserver.exchange import ApiBehaviour, ApiResponse, Handler, RequestContext
 from mockserver.faults import FaultInjector
 from mockserver.journal import RequestJournal
 from mockserver.prefer import (
@@ -59,11 +60,21 @@ class BodyTooLarge(ApiError):
         )
 
 
-class _Answer(NamedTuple):
-    status: int
-    body: Any
-    headers: Mapping[str, str]
-    control: bool = False
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One operation, ready to serve: what a request to it needs, found once at start-up so that routing
+    leads straight here."""
+
+    api: str
+    operation: Operation
+    behaviour: ApiBehaviour
+    authenticator: Authenticator
+    required_scopes: tuple[str, ...]
+    request_validator: RequestValidator
+    response_validator: ResponseValidator
+    handler: Handler
+    #: The handler touches a store that blocks, so it runs off the event loop.
+    offloaded: bool
 
 
 class ApiPipeline:
@@ -86,13 +97,11 @@ class ApiPipeline:
         self.journal = journal
         self.faults = faults
         self.behaviours = {name: behaviours[name] for name in specs}
-        self.table = RouteTable(specs.values())
-        self.request_validators: dict[tuple[str, str], RequestValidator] = {}
-        self.response_validators: dict[tuple[str, str], ResponseValidator] = {}
-        self.authenticators = {
+        authenticators = {
             name: Authenticator(name, behaviour.token_policy, config.tokens)
             for name, behaviour in self.behaviours.items()
         }
+        endpoints: list[tuple[str, str, str, Endpoint]] = []
         for spec in specs.values():
             claimed = set(self.behaviours[spec.name].handlers)
             documented = {operation.operation_id for operation in spec.operations}
@@ -104,10 +113,22 @@ class ApiPipeline:
                 raise ValueError(
                     f"{spec.name}: handlers for unknown operations: {', '.join(sorted(claimed - documented))}"
                 )
+            behaviour = self.behaviours[spec.name]
             for operation in spec.operations:
-                key = (spec.name, operation.operation_id)
-                self.request_validators[key] = RequestValidator(operation)
-                self.response_validators[key] = ResponseValidator(operation)
+                endpoint = Endpoint(
+                    api=spec.name,
+                    operation=operation,
+                    behaviour=behaviour,
+                    authenticator=authenticators[spec.name],
+                    required_scopes=operation.required_scopes,
+                    request_validator=RequestValidator(operation),
+                    response_validator=ResponseValidator(operation),
+                    handler=behaviour.handlers[operation.operation_id],
+                    offloaded=store.blocking and behaviour.uses_store,
+                )
+                endpoints.append((spec.name, operation.path, operation.method, endpoint))
+        self.table = RouteTable(endpoints)
+        self._validate_responses = config.validate_responses
         self._path_styles = _path_styles(specs, self.behaviours)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -115,31 +136,31 @@ class ApiPipeline:
         method: str = scope["method"]
         path: str = scope["path"]
         raw_path: bytes | None = scope.get("raw_path")
-        headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
+        raw_headers = scope["headers"]
+        # ASGI header names are lower-case bytes; values are decoded only where they are read.
+        headers: dict[bytes, bytes] = dict(raw_headers)
         match = self.table.match(method, raw_path.decode("latin-1") if raw_path is not None else path)
         api: str | None = None
-        operation: Operation | None = None
+        operation_id: str | None = None
         body: Any = None
         problems: tuple[str, ...] = ()
+        control = False
         if isinstance(match, RouteMatch):
-            api, operation = match.route.api, match.operation
-            behaviour = self.behaviours[api]
+            endpoint = match.endpoint
+            api, operation_id = endpoint.api, endpoint.operation.operation_id
             try:
-                answer, body = await self._answer(scope, receive, headers, match, behaviour)
+                answer, body = await self._answer(scope, receive, headers, match.path_params, endpoint)
             except ApiError as error:
-                answer = _Answer(
-                    error.status,
-                    behaviour.error_style.body(error.status, error.message),
-                    error.headers,
-                    error.control,
-                )
+                answer = _error(endpoint.behaviour.error_style, error.status, error.message, error.headers)
+                control = error.control
             except Exception as error:  # a bug: answer loudly, keep serving
                 logger.exception("journeymock failed on %s %s", method, path)
                 message = f"journeymock internal error: {type(error).__name__}: {error}"
-                answer = _Answer(500, behaviour.error_style.body(500, message), {}, True)
+                answer = _error(endpoint.behaviour.error_style, 500, message)
+                control = True
                 problems = (message,)
-            if self.config.validate_responses and not answer.control:
-                found = self.response_validators[(api, operation.operation_id)].problems(answer.status, answer.body)
+            if self._validate_responses and not control:
+                found = endpoint.response_validator.problems(answer.status, answer.body)
                 if found:
                     problems = tuple(str(problem) for problem in found)
                     logger.error(
@@ -150,20 +171,34 @@ class ApiPipeline:
                         "; ".join(problems),
                     )
                     message = "journeymock emitted a response its own spec rejects: " + "; ".join(problems)
-                    answer = _Answer(500, behaviour.error_style.body(500, message), {}, True)
+                    answer = _error(endpoint.behaviour.error_style, 500, message)
         elif isinstance(match, MethodNotAllowed):
             api = match.api
-            style = self.behaviours[api].error_style
             message = f"Method {method} is not allowed here; allowed: {', '.join(match.allowed)}"
-            answer = _Answer(405, style.body(405, message), {"Allow": ", ".join(match.allowed)}, True)
+            allow = {"Allow": ", ".join(match.allowed)}
+            answer = _error(self.behaviours[api].error_style, 405, message, allow)
         else:
             answer = self._no_route(match)
         payload = jsonio.encode(answer.body)
         response_headers = [JSON_CONTENT_TYPE, (b"content-length", str(len(payload)).encode())]
         if answer.headers:
             response_headers.extend((name.lower().encode(), value.encode()) for name, value in answer.headers.items())
+        duration = (time.perf_counter() - started) * 1000
         # Recorded before sending: a client that reads the journal after its answer must find its request.
-        self._record(scope, headers, api, operation, answer.status, started, problems, body)
+        self.journal.record(
+            method,
+            path,
+            scope["query_string"],
+            raw_headers,
+            api,
+            operation_id,
+            answer.status,
+            duration,
+            problems,
+            body,
+        )
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s %s → %s (%.1f ms)", method, path, answer.status, duration)
         await send({"type": "http.response.start", "status": answer.status, "headers": response_headers})
         await send({"type": "http.response.body", "body": payload})
 
@@ -171,52 +206,54 @@ class ApiPipeline:
         self,
         scope: Scope,
         receive: Receive,
-        headers: Mapping[str, str],
-        match: RouteMatch,
-        behaviour: ApiBehaviour,
-    ) -> tuple[_Answer, Any]:
-        operation = match.operation
-        api = match.route.api
+        headers: Mapping[bytes, bytes],
+        path_params: Mapping[str, str],
+        endpoint: Endpoint,
+    ) -> tuple[ApiResponse, Any]:
+        operation = endpoint.operation
+        behaviour = endpoint.behaviour
         query_string: bytes = scope["query_string"]
         own_query: list[tuple[str, str]] = []
         raw_preferences: dict[str, str] = {}
         if query_string:
             query = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
             own_query, raw_preferences = split_control_query(query)
-        prefer = headers.get("prefer")
+        prefer = headers.get(b"prefer")
         if prefer:
-            raw_preferences.update(parse_prefer_header(prefer))
+            raw_preferences.update(parse_prefer_header(prefer.decode("latin-1")))
         preferences = resolve_preferences(raw_preferences, operation) if raw_preferences else NO_PREFERENCES
+        authorization = headers.get(b"authorization")
+        credentials = authorization.decode("latin-1") if authorization is not None else None
         if self.faults.active or preferences.latency_ms is not None:
-            self.faults.check_rate(f"{api}:{headers.get('authorization', '')}")
+            self.faults.check_rate(f"{endpoint.api}:{credentials or ''}")
             await self.faults.delay(preferences.latency_ms)
             self.faults.maybe_fail()
-        principal = self.authenticators[api].authenticate(headers.get("authorization"), operation.required_scopes)
-        validator = self.request_validators[(api, operation.operation_id)]
-        params, problems = validator.parameters(match.path_params, own_query, headers)
+        principal = endpoint.authenticator.authenticate(credentials, endpoint.required_scopes)
+        validator = endpoint.request_validator
+        params, problems = validator.parameters(path_params, own_query, headers)
         body: Any = None
         journal_body: Any = None
         if validator.expects_body:
             raw = await self._read_body(receive, headers)
-            body, body_problems = validator.body(raw, headers.get("content-type"))
+            content_type = headers.get(b"content-type")
+            body, body_problems = validator.body(raw, content_type.decode("latin-1") if content_type else None)
             problems.extend(body_problems)
             # The journal is bounded in entries; bounding each entry keeps its memory bounded too.
             journal_body = body if len(raw) <= JOURNAL_BODY_LIMIT else f"<{len(raw)} bytes, not kept in the journal>"
         if problems:
             raise ApiError(400, behaviour.invalid_request_message(problems))
         if preferences is not NO_PREFERENCES:
-            canned = self._canned(operation, preferences, behaviour, match.path_params)
+            canned = self._canned(operation, preferences, behaviour, path_params)
             if canned is not None:
                 return canned, journal_body
         seed = preferences.seed if preferences.seed is not None else self.config.seed
-        # Positional: keyword construction of a named tuple costs a little more, on every request.
-        context = RequestContext(operation, params, body, principal, preferences, seed, self.clock.now(), self.store)
-        handler = behaviour.handlers[operation.operation_id]
-        if self.store.blocking and behaviour.uses_store:
-            response: ApiResponse = await run_in_threadpool(handler, context)
-        else:
-            response = handler(context)
-        return _Answer(response.status, response.body, response.headers), journal_body
+        # tuple.__new__: a named tuple built through its class runs a Python-level __new__, on every request.
+        context = tuple.__new__(
+            RequestContext, (operation, params, body, principal, preferences, seed, self.clock.now(), self.store)
+        )
+        if endpoint.offloaded:
+            return await run_in_threadpool(endpoint.handler, context), journal_body
+        return endpoint.handler(context), journal_body
 
     def _canned(
         self,
@@ -224,13 +261,13 @@ class ApiPipeline:
         preferences: Preferences,
         behaviour: ApiBehaviour,
         path_params: Mapping[str, str],
-    ) -> _Answer | None:
+    ) -> ApiResponse | None:
         """Static answers asked for with `Prefer: example=`, `code=` or `dynamic=false`."""
         if preferences.example is not None:
             for status_text, documented in operation.responses.items():
                 if preferences.example in documented.examples:
                     status = int(status_text)
-                    return _Answer(status, documented.examples[preferences.example], ERROR_HEADERS.get(status, {}))
+                    return ApiResponse(status, documented.examples[preferences.example], ERROR_HEADERS.get(status, {}))
         code = preferences.code
         if code is not None and code >= 300:
             response = operation.responses[str(code)]
@@ -240,18 +277,18 @@ class ApiPipeline:
                 value = behaviour.error_style.body(code, behaviour.not_found_message(operation, path_params))
             else:
                 value = behaviour.error_style.body(code, f"{reason_phrase(code)} (asked for with Prefer code={code})")
-            return _Answer(code, value, ERROR_HEADERS.get(code, {}))
+            return ApiResponse(code, value, ERROR_HEADERS.get(code, {}))
         if not preferences.dynamic:
             statuses = [code] if code is not None else [int(s) for s in operation.responses if s.startswith("2")]
             for status in statuses:
                 examples = operation.responses[str(status)].examples
                 if examples:
-                    return _Answer(status, next(iter(examples.values())), {})
+                    return ApiResponse(status, next(iter(examples.values())))
         return None
 
-    async def _read_body(self, receive: Receive, headers: Mapping[str, str]) -> bytes:
+    async def _read_body(self, receive: Receive, headers: Mapping[bytes, bytes]) -> bytes:
         limit = self.config.max_body_bytes
-        declared = headers.get("content-length")
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             raise BodyTooLarge(limit)
         chunks: list[bytes] = []
@@ -270,10 +307,10 @@ class ApiPipeline:
                 break
         return b"".join(chunks)
 
-    def _no_route(self, match: NoRoute) -> _Answer:
+    def _no_route(self, match: NoRoute) -> ApiResponse:
         style = self._style_for_path(match.path)
         message = f"No operation at {match.path}" + (f": {match.reason}" if match.reason else "")
-        return _Answer(404, style.body(404, message), {}, True)
+        return _error(style, 404, message)
 
     def _style_for_path(self, path: str) -> ErrorStyle:
         """The style of the API whose paths share the most leading segments with this one."""
@@ -289,33 +326,10 @@ class ApiPipeline:
                 best = (shared, style)
         return best[1]
 
-    def _record(
-        self,
-        scope: Scope,
-        headers: Mapping[str, str],
-        api: str | None,
-        operation: Operation | None,
-        status: int,
-        started: float,
-        problems: tuple[str, ...],
-        body: Any,
-    ) -> None:
-        duration = (time.perf_counter() - started) * 1000
-        operation_id = operation.operation_id if operation else None
-        self.journal.record(
-            scope["method"],
-            scope["path"],
-            scope["query_string"],
-            headers,
-            api,
-            operation_id,
-            status,
-            duration,
-            problems,
-            body,
-        )
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("%s %s → %s (%.1f ms)", scope["method"], scope["path"], status, duration)
+
+def _error(style: ErrorStyle, status: int, message: str, headers: Mapping[str, str] | None = None) -> ApiResponse:
+    """An error answer in the API's own error shape."""
+    return ApiResponse(status, style.body(status, message), headers or {})
 
 
 def _path_styles(specs: Mapping[str, ApiSpec], behaviours: Mapping[str, ApiBehaviour]) -> list[tuple[str, ErrorStyle]]:

@@ -89,6 +89,10 @@ class _ParameterCheck:
         self.parameter = parameter
         self.schema_type = parameter.schema.get("type")
         self.check = SchemaCheck(parameter.schema, parameter.location, parameter.name)
+        #: Parameters arrive as text; only these types need converting.
+        self.converts = self.schema_type in ("boolean", "integer", "number")
+        #: The name as an ASGI header name (lower-case bytes), for header parameters.
+        self.header_key = parameter.name.lower().encode("latin-1")
 
     def coerce(self, text: str) -> tuple[Any, Problem | None]:
         """Parameters arrive as text; the schema's type says what they mean."""
@@ -126,8 +130,9 @@ class RequestValidator:
         self,
         path_params: Mapping[str, str],
         query: Iterable[tuple[str, str]],
-        headers: Mapping[str, str],
+        headers: Mapping[bytes, bytes],
     ) -> tuple[ParsedParameters, list[Problem]]:
+        """`headers` as ASGI gives them (lower-case names, bytes); values are read as latin-1 text."""
         problems: list[Problem] = []
         path = self._parse(self._path_checks, path_params.get, problems)
         parsed_query: dict[str, Any] = {}
@@ -143,8 +148,10 @@ class RequestValidator:
             parsed_query = self._parse(single, lambda name: query_values.get(name, [None])[0], problems)
         header: dict[str, Any] = {}
         if self._header_checks:
-            header = self._parse(self._header_checks, lambda name: headers.get(name.lower()), problems)
-        return ParsedParameters(path, parsed_query, header), problems
+            keys = {check.parameter.name: check.header_key for check in self._header_checks}
+            header = self._parse(self._header_checks, lambda name: _latin1(headers.get(keys[name])), problems)
+        # tuple.__new__: a named tuple built through its class runs a Python-level __new__, on every request.
+        return tuple.__new__(ParsedParameters, (path, parsed_query, header)), problems
 
     @staticmethod
     def _parse(
@@ -165,10 +172,12 @@ class RequestValidator:
                         )
                     )
                 continue
-            value, problem = check.coerce(raw)
-            if problem is not None:
-                problems.append(problem)
-                continue
+            value: Any = raw
+            if check.converts:
+                value, problem = check.coerce(raw)
+                if problem is not None:
+                    problems.append(problem)
+                    continue
             if not check.check.is_valid(value):
                 problems.extend(check.check.problems(value))
                 continue
@@ -192,6 +201,10 @@ class RequestValidator:
         except jsonio.InvalidJson:
             return None, [Problem("body", "", "the body is not valid JSON (or not UTF-8)")]
         return document, self._body_check.problems(document)
+
+
+def _latin1(value: bytes | None) -> str | None:
+    return value.decode("latin-1") if value is not None else None
 
 
 class ResponseValidator:
