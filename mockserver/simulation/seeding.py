@@ -10,13 +10,14 @@ from __future__ import annotations
 import functools
 import itertools
 import random
+import struct
 import sys
 from array import array
 from collections.abc import Callable
 from hashlib import blake2b
 from typing import Final
 
-__all__ = ["DRAW_SPAN", "base36", "derive_key", "draw_stream", "minute_floor", "rng_for", "uuid_text"]
+__all__ = ["DRAW_SPAN", "STREAM_DRAWS", "base36", "derive_key", "draw_stream", "minute_floor", "rng_for", "uuid_text"]
 
 #: A draw from `draw_stream` is an integer in [0, DRAW_SPAN): `draw() % n` is an index in [0, n) (biased by
 #: less than n / DRAW_SPAN, nothing for the ranges here), `draw() & (2**k - 1)` is one in [0, 2**k), and
@@ -47,29 +48,40 @@ def rng_for(*parts: str | int) -> random.Random:
 
 
 def draw_stream(*parts: str | int) -> Callable[[], int]:
-    """An endless stream of uniform 32-bit draws for the given parts, as a zero-argument callable; the same
-    parts always give the same draws.
+    """A stream of `STREAM_DRAWS` uniform 32-bit draws for the given parts, as a zero-argument callable; the
+    same parts always give the same draws. A call past the last draw raises StopIteration.
 
     The hot-path alternative to `rng_for`: seeding a Mersenne Twister costs ~40k instructions, a tenth of a
-    whole journey request. Here every 16 draws are one BLAKE2b digest of the parts, salted with the
-    digest's number, made only when the draws before it are used up; each draw is a C call with no Python
-    frame. (Blocks of several digests cost more: most journeys would pay for draws they never take.)
+    whole journey request. Here block n of 16 draws is the BLAKE2b digest of the parts' text followed by n as
+    4 little-endian bytes (fixed width, so no two (parts, n) give the same input), read as little-endian
+    32-bit words. Blocks are made only when the draws before them are used up, by a chain of C iterators:
+    neither a block nor a draw runs a Python frame. (Blocks of several digests cost more: most journeys would
+    pay for draws they never take.) The block numbers are prepared once, which bounds the stream; the
+    longest journey takes fewer than a hundred draws.
     """
     key = _parts_text(parts)
-    blocks = map(functools.partial(_draw_block, key), itertools.count())
-    return itertools.chain.from_iterable(blocks).__next__
+    digests = map(_DIGEST, map(blake2b, map(key.__add__, _BLOCK_NUMBERS)))
+    return itertools.chain.from_iterable(map(_words, digests)).__next__
 
 
-def _draw_block(key: bytes, number: int) -> array[int]:
-    words = array("I", blake2b(key, salt=number.to_bytes(16, "little")).digest())
-    if _BIG_ENDIAN:
-        words.byteswap()  # the stream is defined little-endian, so every platform draws the same numbers
-    return words
-
-
+_BLOCKS: Final = 4096
+#: How many draws one stream holds.
+STREAM_DRAWS: Final = 16 * _BLOCKS
+_DIGEST: Final = blake2b.digest
+_BLOCK_NUMBERS: Final = tuple(struct.pack("<I", n) for n in range(_BLOCKS))
 _BIG_ENDIAN: Final = sys.byteorder == "big"
 if array("I").itemsize != 4:  # pragma: no cover - no mainstream platform has another size
     raise ImportError("journeymock needs 4-byte unsigned ints in array('I')")
+
+
+def _little_endian_words(digest: bytes) -> array[int]:  # pragma: no cover - big-endian platforms only
+    words = array("I", digest)
+    words.byteswap()
+    return words
+
+
+# Where the platform is little-endian (nearly everywhere), a block's words are read by array itself, in C.
+_words: Final[Callable[[bytes], array[int]]] = _little_endian_words if _BIG_ENDIAN else functools.partial(array, "I")
 
 
 def base36(number: int, width: int) -> str:

@@ -5,7 +5,11 @@ checks per session, on every request. Instead each archetype gets pools of reali
 once per process from a fixed seed (identical in every process), and a session picks a whole shape with one
 draw. The page signals each shape carries (pricing views, high-intent and enterprise hits) are counted once
 here, too. A journey draws several sessions from pools of 512, so journeys still differ session by session;
-what varies per journey (times, channels, detours off the site, BotD flags) is drawn per journey.
+what varies per journey (times, detours off the site, BotD flags) is drawn per journey.
+
+A session's channel comes from a pool of 512 too, laid out in the archetype's proportions (a later
+session comes straight back, "direct", as often as the simulation says), so the draw that picks a shape
+can pick the channel as well.
 """
 
 from __future__ import annotations
@@ -23,11 +27,14 @@ from mockserver.simulation.sitemap import (
 )
 from mockserver.simulation.text import TextPools, pools
 
-__all__ = ["POOL_MASK", "SessionShape", "ShapePools", "shape_pools", "warm_up"]
+__all__ = ["NEW_CHANNEL_CHANCE", "POOL_BITS", "POOL_MASK", "SessionShape", "ShapePools", "shape_pools", "warm_up"]
 
-_POOL_SIZE: Final = 512
-#: A pool holds a power of two of shapes, so `draw & POOL_MASK` picks one.
+#: A pool holds 2**POOL_BITS entries, so `bits & POOL_MASK` picks one.
+POOL_BITS: Final = 9
+_POOL_SIZE: Final = 1 << POOL_BITS
 POOL_MASK: Final = _POOL_SIZE - 1
+#: A session after the first came in through a channel rather than directly, with this chance.
+NEW_CHANNEL_CHANCE: Final = 0.55
 # Where a converting visitor ends up, weighted: most book a demo, some start a trial, a few use the form.
 _CONVERSION_CHOICES: Final = ("/demo",) * 11 + ("/trial",) * 6 + ("/contact",) * 3
 # Filling in a conversion form: extra seconds on the last page, and the clicks of the form itself.
@@ -49,6 +56,8 @@ class ShapePools(NamedTuple):
     browsing: tuple[SessionShape, ...]  # any session
     to_pricing: tuple[SessionShape, ...]  # sessions that end on the pricing page
     converting: tuple[SessionShape, ...]  # sessions that end on a conversion page, via pricing, form filled in
+    first_channels: tuple[str, ...]  # how a visitor first arrives: the archetype's channels, in proportion
+    later_channels: tuple[str, ...]  # how a later session arrives: "direct", or a channel (NEW_CHANNEL_CHANCE)
 
 
 @functools.cache
@@ -70,7 +79,25 @@ def shape_pools(archetype: str) -> ShapePools:
         )
         for _ in range(_POOL_SIZE)
     )
-    return ShapePools(browsing, to_pricing, converting)
+    return ShapePools(browsing, to_pricing, converting, *_channel_pools(profile.channels))
+
+
+def _channel_pools(channels: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    direct = round((1 - NEW_CHANNEL_CHANCE) * _POOL_SIZE)
+    first = _apportion(channels, _POOL_SIZE)
+    later = ("direct",) * direct + _apportion(channels, _POOL_SIZE - direct)
+    return first, later
+
+
+def _apportion(weighted: tuple[str, ...], seats: int) -> tuple[str, ...]:
+    """`seats` entries shared among the channels of `weighted` (where a channel appears as often as it is
+    likely) by largest remainder: every channel's share is off by less than one entry."""
+    quotas = {channel: weighted.count(channel) * seats / len(weighted) for channel in dict.fromkeys(weighted)}
+    counts = {channel: int(quota) for channel, quota in quotas.items()}
+    by_remainder = sorted(quotas, key=lambda channel: counts[channel] - quotas[channel])
+    for channel in by_remainder[: seats - sum(counts.values())]:
+        counts[channel] += 1
+    return tuple(channel for channel, count in counts.items() for _ in range(count))
 
 
 def warm_up() -> None:

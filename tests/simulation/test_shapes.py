@@ -10,13 +10,16 @@ import pytest
 
 from mockserver.simulation import ARCHETYPES
 from mockserver.simulation.archetypes import PROFILES
-from mockserver.simulation.shapes import POOL_MASK, SessionShape, shape_pools
+from mockserver.simulation.shapes import NEW_CHANNEL_CHANCE, POOL_MASK, SessionShape, shape_pools
 from mockserver.simulation.sitemap import CONVERSION_PAGES, ENTERPRISE_PAGES, HIGH_INTENT_PAGES, PRICING_PAGE
+
+
+SHAPE_POOLS = ("browsing", "to_pricing", "converting")
 
 
 def all_shapes(archetype: str) -> list[tuple[str, SessionShape]]:
     pools = shape_pools(archetype)
-    return [(kind, shape) for kind in pools._fields for shape in getattr(pools, kind)]
+    return [(kind, shape) for kind in SHAPE_POOLS for shape in getattr(pools, kind)]
 
 
 @pytest.mark.parametrize("archetype", ARCHETYPES)
@@ -55,7 +58,7 @@ def test_pricing_and_converting_shapes_end_where_their_name_says(archetype: str)
 @pytest.mark.parametrize("archetype", ARCHETYPES)
 def test_pools_vary(archetype: str) -> None:
     pools = shape_pools(archetype)
-    for pool in pools:
+    for pool in (pools.browsing, pools.to_pricing, pools.converting):
         assert len({shape.duration for shape in pool}) >= 10
         assert len({shape.pages for shape in pool}) > 8
 
@@ -65,3 +68,18 @@ def test_another_process_builds_the_same_pools(archetype: str) -> None:
     code = f"from mockserver.simulation.shapes import shape_pools; print(repr(shape_pools({archetype!r})))"
     printed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert printed.strip() == repr(shape_pools(archetype))
+
+
+@pytest.mark.parametrize("archetype", ARCHETYPES)
+def test_channel_pools_keep_the_archetypes_proportions(archetype: str) -> None:
+    pools = shape_pools(archetype)
+    weighted = PROFILES[archetype].channels  # a channel appears as often as it is likely
+    size = POOL_MASK + 1
+    for channel in set(weighted):
+        share = weighted.count(channel) / len(weighted)
+        assert abs(pools.first_channels.count(channel) / size - share) <= 1 / size
+    later_direct = pools.later_channels.count("direct") / size
+    direct_share = weighted.count("direct") / len(weighted)
+    expected = (1 - NEW_CHANNEL_CHANCE) + NEW_CHANNEL_CHANCE * direct_share
+    assert abs(later_direct - expected) <= 2 / size
+    assert set(pools.later_channels) == set(weighted) | {"direct"}
