@@ -12,6 +12,8 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Final, Protocol
 
+from mockserver.tables import LazyTable
+
 __all__ = [
     "HOUR_PREFIXES",
     "MINUTE_SECOND_Z",
@@ -151,23 +153,14 @@ MINUTE_SECOND_Z: Final = tuple(f"{m:02d}:{s:02d}Z" for m in range(60) for s in r
 SECONDS_PER_HOUR: Final = 3600
 
 
-class _HourPrefixes(dict[int, str]):
-    """`prefixes[hour]` is `2026-05-21T16:` for hour `hour` since the epoch, made on first use; a hit is a
-    plain dict lookup, with no Python call. Bounded: a server sees the few thousand hours its journeys span,
-    plus one more per hour it runs; a process that somehow formats more distinct hours starts afresh."""
-
-    limit: Final = 16_384
-
-    def __missing__(self, hour: int) -> str:
-        if len(self) >= self.limit:
-            self.clear()
-        day, hour_of_day = divmod(hour, 24)
-        prefix = self[hour] = f"{(_EPOCH_DAY + timedelta(days=day)).isoformat()}T{hour_of_day:02d}:"
-        return prefix
+def _hour_prefix(hour: int) -> str:
+    day, hour_of_day = divmod(hour, 24)
+    return f"{(_EPOCH_DAY + timedelta(days=day)).isoformat()}T{hour_of_day:02d}:"
 
 
-#: `HOUR_PREFIXES[h] + MINUTE_SECOND_Z[s]` is second `s` of hour `h` since the epoch.
-HOUR_PREFIXES: Final = _HourPrefixes()
+#: `HOUR_PREFIXES[h] + MINUTE_SECOND_Z[s]` is second `s` of hour `h` since the epoch. A server sees the few
+#: thousand hours its journeys span, plus one more per hour it runs, well inside the limit.
+HOUR_PREFIXES: Final = LazyTable(_hour_prefix, limit=16_384)
 
 
 def format_epoch_seconds(seconds: int) -> str:

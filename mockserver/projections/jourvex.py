@@ -8,6 +8,7 @@ recomputed.
 from __future__ import annotations
 
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, Final
 
 from mockserver.clock import HOUR_PREFIXES, MINUTE_SECOND_Z, epoch_seconds, format_epoch_seconds
@@ -15,6 +16,7 @@ from mockserver.clock import SECONDS_PER_HOUR as HOUR
 from mockserver.simulation import VisitorJourney
 from mockserver.simulation.seeding import minute_floor
 from mockserver.simulation.text import CARD_TEMPLATES
+from mockserver.tables import LazyTable
 
 __all__ = ["journey_body"]
 
@@ -26,6 +28,29 @@ _CONVERSION_VERBS: Final = {
     "trial_started": "started a trial",
     "form_submitted": "submitted the contact form",
 }
+
+
+# The journey's fields the body reports, read in one C call: a named tuple's fields read by attribute are a
+# descriptor call each. By name, so the order of VisitorJourney's fields does not matter here.
+_BODY_FIELDS: Final = itemgetter(
+    *(
+        VisitorJourney._fields.index(name)
+        for name in (
+            "journey_id",
+            "intent_score",
+            "intent_level",
+            "total_time_seconds",
+            "total_clicks",
+            "total_scrolls",
+            "avg_gap_hours",
+            "pricing_views",
+            "high_intent_hits",
+            "enterprise_hits",
+            "conversion_hits",
+            "recommendation_flag",
+        )
+    )
+)
 
 
 def journey_body(journey: VisitorJourney, *, now: datetime) -> dict[str, Any]:
@@ -64,29 +89,42 @@ def journey_body(journey: VisitorJourney, *, now: datetime) -> dict[str, Any]:
     last_seen = last_session["end"]
     days_since = journey.days_since_last_seen(at)
     is_active = journey.is_active(at)
-    flag = journey.recommendation_flag
+    (
+        journey_id,
+        score,
+        level,
+        total_time,
+        total_clicks,
+        total_scrolls,
+        avg_gap_hours,
+        pricing_views,
+        high_intent_hits,
+        enterprise_hits,
+        conversion_hits,
+        flag,
+    ) = _BODY_FIELDS(journey)
     return {
-        "journey_id": journey.journey_id,
+        "journey_id": journey_id,
         "first_seen": sessions[0]["start"],
         "last_seen": last_seen,
         "converted": journey.converted,
         "sessions": sessions,
         "metrics": {
             "total_sessions": len(sessions),
-            "total_time_seconds": journey.total_time_seconds,
-            "total_clicks": journey.total_clicks,
-            "total_scrolls": journey.total_scrolls,
-            "avg_gap_hours": journey.avg_gap_hours,
+            "total_time_seconds": total_time,
+            "total_clicks": total_clicks,
+            "total_scrolls": total_scrolls,
+            "avg_gap_hours": avg_gap_hours,
         },
         "intent": {
-            "score": journey.intent_score,
-            "level": journey.intent_level,
+            "score": score,
+            "level": level,
             "signals": {
-                "pricing_views": journey.pricing_views,
-                "high_intent_hits": journey.high_intent_hits,
-                "enterprise_hits": journey.enterprise_hits,
+                "pricing_views": pricing_views,
+                "high_intent_hits": high_intent_hits,
+                "enterprise_hits": enterprise_hits,
                 "days_since_last_seen": days_since,
-                "conversion_hits": journey.conversion_hits,
+                "conversion_hits": conversion_hits,
             },
         },
         "recommendation": {"flag": flag, "card": _card(journey, flag, days_since, is_active)},
@@ -115,36 +153,46 @@ def _what_is_happening(journey: VisitorJourney, flag: str, days_since: int, is_a
         kind = next(c.kind for session in sessions for c in session.conversions)
         span_days = (sessions[-1].end - sessions[0].start) // 86_400
         return (
-            f"{journey.company} {_CONVERSION_VERBS[kind]} after {_count(count, 'session')} over "
-            f"{_count(span_days + 1, 'day')}, with {_count(journey.pricing_views, 'pricing view')} along the way."
+            f"{journey.company} {_CONVERSION_VERBS[kind]} after {_SESSIONS[count]} over "
+            f"{_DAYS[span_days + 1]}, with {_PRICING_VIEWS[journey.pricing_views]} along the way."
         )
-    recency = "on the site right now" if is_active else f"last seen {_ago(days_since)}"
+    recency = "on the site right now" if is_active else _LAST_SEEN[days_since]
     if flag == "suspected_bot":
         average = journey.total_time_seconds // count
         return (
-            f"{_count(count, 'session')} averaging {average} seconds each, none of them scrolled, "
+            f"{_SESSIONS[count]} averaging {average} seconds each, none of them scrolled, "
             f"{journey.avg_gap_hours} hours apart on average; {recency}."
         )
     if flag == "sales_ready":
         span_days = (sessions[-1].end - sessions[0].start) // 86_400
         return (
-            f"{_count(count, 'session')} in {_count(span_days + 1, 'day')} with "
-            f"{_count(journey.pricing_views, 'pricing view')} and "
-            f"{_count(journey.high_intent_hits, 'high-intent page view')}; {recency}."
+            f"{_SESSIONS[count]} in {_DAYS[span_days + 1]} with "
+            f"{_PRICING_VIEWS[journey.pricing_views]} and "
+            f"{_HIGH_INTENT_VIEWS[journey.high_intent_hits]}; {recency}."
         )
     if flag == "nurture":
         return (
-            f"{_count(count, 'session')} of mostly content and documentation reading, "
-            f"{_count(journey.pricing_views, 'pricing view')} so far; {recency}."
+            f"{_SESSIONS[count]} of mostly content and documentation reading, "
+            f"{_PRICING_VIEWS[journey.pricing_views]} so far; {recency}."
         )
-    return f"{_count(count, 'session')}, {journey.total_time_seconds} seconds in all; {recency}."
+    return f"{_SESSIONS[count]}, {journey.total_time_seconds} seconds in all; {recency}."
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+def _counted(noun: str) -> LazyTable[int, str]:
+    """`table[n]` is `1 session` or `n sessions`: the card words several counts for every journey body."""
+    return LazyTable(lambda number: f"{number} {noun}" if number == 1 else f"{number} {noun}s", limit=1024)
 
 
-def _ago(days: int) -> str:
+_SESSIONS: Final = _counted("session")
+_DAYS: Final = _counted("day")
+_PRICING_VIEWS: Final = _counted("pricing view")
+_HIGH_INTENT_VIEWS: Final = _counted("high-intent page view")
+
+
+def _last_seen(days: int) -> str:
     if days == 0:
-        return "today"
-    return "yesterday" if days == 1 else f"{days} days ago"
+        return "last seen today"
+    return "last seen yesterday" if days == 1 else f"last seen {days} days ago"
+
+
+_LAST_SEEN: Final = LazyTable(_last_seen, limit=1024)

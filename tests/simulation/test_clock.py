@@ -20,6 +20,7 @@ from mockserver.clock import (
     format_instant,
     parse_instant,
 )
+from mockserver.tables import LazyTable
 
 instants = st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2999, 12, 31), timezones=st.just(UTC))
 
@@ -81,8 +82,7 @@ def test_clocks() -> None:
 def test_the_hour_prefix_table_stays_bounded_and_right(monkeypatch: pytest.MonkeyPatch) -> None:
     from mockserver import clock
 
-    monkeypatch.setattr(clock._HourPrefixes, "limit", 50)
-    table = clock._HourPrefixes()
+    table = LazyTable(clock._hour_prefix, limit=50)
     monkeypatch.setattr(clock, "HOUR_PREFIXES", table)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     for hours in range(0, 5000, 7):

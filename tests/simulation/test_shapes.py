@@ -13,7 +13,6 @@ from mockserver.simulation.archetypes import PROFILES
 from mockserver.simulation.shapes import NEW_CHANNEL_CHANCE, POOL_MASK, SessionShape, shape_pools
 from mockserver.simulation.sitemap import CONVERSION_PAGES, ENTERPRISE_PAGES, HIGH_INTENT_PAGES, PRICING_PAGE
 
-
 SHAPE_POOLS = ("browsing", "to_pricing", "converting")
 
 
