@@ -23,6 +23,7 @@ from mockserver.specs import ApiSpec, load_specs
 from mockserver.store import JourneyStore, open_store
 
 ADMIN_PREFIX = "/__admin"
+_ADMIN_PATHS = ADMIN_PREFIX + "/"
 
 
 def build_pipeline(
@@ -60,7 +61,7 @@ class JourneymockApp:
         self._admin = admin
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not (self._admin and scope["path"].startswith(ADMIN_PREFIX + "/")):
+        if scope["type"] == "http" and not (self._admin and scope["path"].startswith(_ADMIN_PATHS)):
             await self.pipeline(scope, receive, send)
         else:
             await self.starlette(scope, receive, send)

@@ -91,6 +91,9 @@ class _ParameterCheck:
         self.check = SchemaCheck(parameter.schema, parameter.location, parameter.name)
         #: Parameters arrive as text; only these types need converting.
         self.converts = self.schema_type in ("boolean", "integer", "number")
+        #: The router only ever yields a non-empty segment, so a path parameter whose schema asks for no more
+        #: than that needs no schema check.
+        self.checks_value = not (parameter.location == "path" and _asks_only_nonempty_text(parameter.schema))
         #: The name as an ASGI header name (lower-case bytes), for header parameters.
         self.header_key = parameter.name.lower().encode("latin-1")
 
@@ -109,6 +112,25 @@ class _ParameterCheck:
         except ValueError:
             return text, Problem(self.parameter.location, self.parameter.name, f"{text!r} is not a valid {kind}")
         return text, None
+
+
+#: Keywords that describe a schema without constraining values.
+_ANNOTATIONS = frozenset({"title", "description", "example", "examples", "default", "deprecated", "$comment"})
+
+
+def _asks_only_nonempty_text(schema: JSONObject) -> bool:
+    """Whether every non-empty string satisfies `schema`: `type: string`, at most `minLength: 1`, and
+    annotations (including `x-` extensions)."""
+    for keyword, value in schema.items():
+        if keyword == "type":
+            if value != "string":
+                return False
+        elif keyword == "minLength":
+            if not isinstance(value, int) or value > 1:
+                return False
+        elif keyword not in _ANNOTATIONS and not keyword.startswith("x-"):
+            return False
+    return schema.get("type") == "string"
 
 
 class RequestValidator:
@@ -178,7 +200,7 @@ class RequestValidator:
                 if problem is not None:
                     problems.append(problem)
                     continue
-            if not check.check.is_valid(value):
+            if check.checks_value and not check.check.is_valid(value):
                 problems.extend(check.check.problems(value))
                 continue
             parsed[parameter.name] = value
