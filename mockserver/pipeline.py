@@ -37,7 +37,7 @@ from mockserver.prefer import (
 from mockserver.routing import MethodNotAllowed, NoRoute, RouteMatch, RouteTable
 from mockserver.specs import ApiSpec, Operation
 from mockserver.store import JourneyStore
-from mockserver.validation import RequestValidator, ResponseValidator
+from mockserver.validation import RequestValidator, ResponseValidator, header_text
 
 logger = logging.getLogger("journeymock")
 
@@ -65,11 +65,9 @@ class Endpoint:
     """One operation, ready to serve: what a request to it needs, found once at start-up so that routing
     leads straight here."""
 
-    api: str
     operation: Operation
     behaviour: ApiBehaviour
     authenticator: Authenticator
-    required_scopes: tuple[str, ...]
     request_validator: RequestValidator
     response_validator: ResponseValidator
     handler: Handler
@@ -116,11 +114,9 @@ class ApiPipeline:
             behaviour = self.behaviours[spec.name]
             for operation in spec.operations:
                 endpoint = Endpoint(
-                    api=spec.name,
                     operation=operation,
                     behaviour=behaviour,
                     authenticator=authenticators[spec.name],
-                    required_scopes=operation.required_scopes,
                     request_validator=RequestValidator(operation),
                     response_validator=ResponseValidator(operation),
                     handler=behaviour.handlers[operation.operation_id],
@@ -147,7 +143,7 @@ class ApiPipeline:
         control = False
         if isinstance(match, RouteMatch):
             endpoint = match.endpoint
-            api, operation_id = endpoint.api, endpoint.operation.operation_id
+            api, operation_id = endpoint.operation.api, endpoint.operation.operation_id
             try:
                 answer, body = await self._answer(scope, receive, headers, match.path_params, endpoint)
             except ApiError as error:
@@ -218,25 +214,23 @@ class ApiPipeline:
         if query_string:
             query = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
             own_query, raw_preferences = split_control_query(query)
-        prefer = headers.get(b"prefer")
+        prefer = header_text(headers, b"prefer")
         if prefer:
-            raw_preferences.update(parse_prefer_header(prefer.decode("latin-1")))
+            raw_preferences.update(parse_prefer_header(prefer))
         preferences = resolve_preferences(raw_preferences, operation) if raw_preferences else NO_PREFERENCES
-        authorization = headers.get(b"authorization")
-        credentials = authorization.decode("latin-1") if authorization is not None else None
+        credentials = header_text(headers, b"authorization")
         if self.faults.active or preferences.latency_ms is not None:
-            self.faults.check_rate(f"{endpoint.api}:{credentials or ''}")
+            self.faults.check_rate(f"{operation.api}:{credentials or ''}")
             await self.faults.delay(preferences.latency_ms)
             self.faults.maybe_fail()
-        principal = endpoint.authenticator.authenticate(credentials, endpoint.required_scopes)
+        principal = endpoint.authenticator.authenticate(credentials, operation.required_scopes)
         validator = endpoint.request_validator
         params, problems = validator.parameters(path_params, own_query, headers)
         body: Any = None
         journal_body: Any = None
         if validator.expects_body:
             raw = await self._read_body(receive, headers)
-            content_type = headers.get(b"content-type")
-            body, body_problems = validator.body(raw, content_type.decode("latin-1") if content_type else None)
+            body, body_problems = validator.body(raw, header_text(headers, b"content-type"))
             problems.extend(body_problems)
             # The journal is bounded in entries; bounding each entry keeps its memory bounded too.
             journal_body = body if len(raw) <= JOURNAL_BODY_LIMIT else f"<{len(raw)} bytes, not kept in the journal>"

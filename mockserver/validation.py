@@ -94,8 +94,6 @@ class _ParameterCheck:
         #: The router only ever yields a non-empty segment, so a path parameter whose schema asks for no more
         #: than that needs no schema check.
         self.checks_value = not (parameter.location == "path" and _asks_only_nonempty_text(parameter.schema))
-        #: The name as an ASGI header name (lower-case bytes), for header parameters.
-        self.header_key = parameter.name.lower().encode("latin-1")
 
     def coerce(self, text: str) -> tuple[Any, Problem | None]:
         """Parameters arrive as text; the schema's type says what they mean."""
@@ -143,6 +141,10 @@ class RequestValidator:
         self._path_checks = [check for check in checks if check.parameter.location == "path"]
         self._query_checks = [check for check in checks if check.parameter.location == "query"]
         self._header_checks = [check for check in checks if check.parameter.location == "header"]
+        # Header parameters by name, as ASGI names them (lower-case bytes).
+        self._header_keys = {
+            check.parameter.name: check.parameter.name.lower().encode("latin-1") for check in self._header_checks
+        }
         self._body_check = (
             SchemaCheck(operation.request_schema, "body") if operation.request_schema is not None else None
         )
@@ -170,8 +172,8 @@ class RequestValidator:
             parsed_query = self._parse(single, lambda name: query_values.get(name, [None])[0], problems)
         header: dict[str, Any] = {}
         if self._header_checks:
-            keys = {check.parameter.name: check.header_key for check in self._header_checks}
-            header = self._parse(self._header_checks, lambda name: _latin1(headers.get(keys[name])), problems)
+            keys = self._header_keys
+            header = self._parse(self._header_checks, lambda name: header_text(headers, keys[name]), problems)
         # tuple.__new__: a named tuple built through its class runs a Python-level __new__, on every request.
         return tuple.__new__(ParsedParameters, (path, parsed_query, header)), problems
 
@@ -225,7 +227,9 @@ class RequestValidator:
         return document, self._body_check.problems(document)
 
 
-def _latin1(value: bytes | None) -> str | None:
+def header_text(headers: Mapping[bytes, bytes], name: bytes) -> str | None:
+    """A request header's value as text (HTTP header bytes read as latin-1), or None when it was not sent."""
+    value = headers.get(name)
     return value.decode("latin-1") if value is not None else None
 
 

@@ -20,9 +20,8 @@ from mockserver.tables import LazyTable
 
 __all__ = ["journey_body"]
 
-_KNOWN_IDS: Final = 32
 _NONE: Final[tuple[()]] = ()
-_SESSION_IDS: Final = tuple(f"sess_{number}" for number in range(_KNOWN_IDS))
+_SESSION_IDS: Final = LazyTable("sess_{}".format, limit=1024)
 _CONVERSION_VERBS: Final = {
     "demo_booked": "booked a demo",
     "trial_started": "started a trial",
@@ -70,7 +69,7 @@ def journey_body(journey: VisitorJourney, *, now: datetime) -> dict[str, Any]:
         end_hour = end // HOUR
         append(
             {
-                "session_id": _SESSION_IDS[number] if number < _KNOWN_IDS else f"sess_{number}",
+                "session_id": _SESSION_IDS[number],
                 "start": prefix + clock[start - start_hour * HOUR],
                 "end": (prefix if end_hour == start_hour else hours[end_hour]) + clock[end - end_hour * HOUR],
                 "duration_sec": end - start,
@@ -85,8 +84,7 @@ def journey_body(journey: VisitorJourney, *, now: datetime) -> dict[str, Any]:
                 "external_redirects": [{"url": r.url, "ts": fmt(r.at)} for r in redirects] if redirects else _NONE,
             }
         )
-    last_session = sessions[-1]
-    last_seen = last_session["end"]
+    last_seen = sessions[-1]["end"]
     days_since = journey.days_since_last_seen(at)
     is_active = journey.is_active(at)
     (
@@ -128,7 +126,7 @@ def journey_body(journey: VisitorJourney, *, now: datetime) -> dict[str, Any]:
             },
         },
         "recommendation": {"flag": flag, "card": _card(journey, flag, days_since, is_active)},
-        "live": {"is_active": is_active, "current_page": last_session["pages"][-1], "last_event_ts": last_seen},
+        "live": {"is_active": is_active, "current_page": journey.current_page, "last_event_ts": last_seen},
     }
 
 
@@ -151,10 +149,9 @@ def _what_is_happening(journey: VisitorJourney, flag: str, days_since: int, is_a
     count = len(sessions)
     if flag == "post_conversion_context":
         kind = next(c.kind for session in sessions for c in session.conversions)
-        span_days = (sessions[-1].end - sessions[0].start) // 86_400
         return (
             f"{journey.company} {_CONVERSION_VERBS[kind]} after {_SESSIONS[count]} over "
-            f"{_DAYS[span_days + 1]}, with {_PRICING_VIEWS[journey.pricing_views]} along the way."
+            f"{_DAYS[_days_spanned(journey)]}, with {_PRICING_VIEWS[journey.pricing_views]} along the way."
         )
     recency = "on the site right now" if is_active else _LAST_SEEN[days_since]
     if flag == "suspected_bot":
@@ -164,9 +161,8 @@ def _what_is_happening(journey: VisitorJourney, flag: str, days_since: int, is_a
             f"{journey.avg_gap_hours} hours apart on average; {recency}."
         )
     if flag == "sales_ready":
-        span_days = (sessions[-1].end - sessions[0].start) // 86_400
         return (
-            f"{_SESSIONS[count]} in {_DAYS[span_days + 1]} with "
+            f"{_SESSIONS[count]} in {_DAYS[_days_spanned(journey)]} with "
             f"{_PRICING_VIEWS[journey.pricing_views]} and "
             f"{_HIGH_INTENT_VIEWS[journey.high_intent_hits]}; {recency}."
         )
@@ -176,6 +172,11 @@ def _what_is_happening(journey: VisitorJourney, flag: str, days_since: int, is_a
             f"{_PRICING_VIEWS[journey.pricing_views]} so far; {recency}."
         )
     return f"{_SESSIONS[count]}, {journey.total_time_seconds} seconds in all; {recency}."
+
+
+def _days_spanned(journey: VisitorJourney) -> int:
+    """How many days the journey spans, a part day counting as one (1 within 24 hours, then 2, ...)."""
+    return (journey.last_seen - journey.first_seen) // 86_400 + 1
 
 
 def _counted(noun: str) -> LazyTable[int, str]:
