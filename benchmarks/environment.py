@@ -6,6 +6,7 @@ import os
 import platform
 import shutil
 import subprocess
+import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,11 @@ def _version(package: str) -> str | None:
         return None
 
 
+def journeymock_build() -> str | None:
+    """Compiled or pure Python, as the server's interpreter will load it (JOURNEYMOCK_PURE_PYTHON included)."""
+    return _run([sys.executable, "-c", "from mockserver import compiled; print(compiled.describe())"])
+
+
 def describe(repo: Path) -> dict[str, Any]:
     commit = _run(["git", "rev-parse", "--short", "HEAD"], cwd=repo)
     dirty = _run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo)
@@ -50,6 +56,7 @@ def describe(repo: Path) -> dict[str, Any]:
         "cpu": _cpu_model(),
         "cores": os.cpu_count(),
         "packages": {name: _version(name) for name in PACKAGES},
+        "journeymock_build": journeymock_build(),
         "wrk": _run(["wrk", "--version"]),
         "node": _run(["node", "--version"]),
         "git": None if commit is None else commit + ("+dirty" if dirty else ""),

@@ -28,7 +28,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from benchmarks import targets
+from benchmarks import environment, targets
 from benchmarks.bodies import DEFAULT_BODY_BYTES, median_body_bytes
 from benchmarks.procs import LOOPBACK, Pinning, StartError, free_port, start_server, stop_server
 
@@ -131,6 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"benchmarks.instructions: {error}", file=sys.stderr)
         return 1
     print(f"Instructions per request (callgrind; {short:,} and {long:,} requests, distinct ids, body {body} B)")
+    print(f"journeymock build: {environment.journeymock_build()}")
     print()
     print("| target | instructions/request |")
     print("|---|---:|")

@@ -129,6 +129,7 @@ def markdown(results: list[TargetResult], meta: dict[str, Any]) -> str:
         f"{settings['connections']} connections (min-max); latency at {settings['latency_connections']} "
         f"connections; RSS after up to {settings['fill_ids']:,} distinct ids.",
         f"Command: `{' '.join(meta['command'])}`",
+        f"journeymock build: {meta['environment'].get('journeymock_build')}.",
         "",
         "| target | body B | req/s | min-max | p50 ms | p99 ms | CPU µs/req | start-up s | RSS idle MB "
         "| RSS after MB | ids | errors |",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from contracts.cli import register as register_contracts
 from fixtures.cli import register as register_fixtures
-from mockserver import __version__
+from mockserver import __version__, compiled
 from mockserver.cliargs import add_api_option, argument_type, selected_apis
 from mockserver.clock import parse_instant
 from mockserver.config import (
@@ -92,6 +92,7 @@ def _run_serve(arguments: argparse.Namespace) -> int:
         admin=not arguments.no_admin,
     )
     logging.basicConfig(level=arguments.log_level.upper(), format="%(levelname)s: %(message)s")
+    logging.getLogger("journeymock").info("journeymock %s, %s", __version__, compiled.describe())
     serve(
         config,
         ServeOptions(
