@@ -71,7 +71,7 @@ class CompileHotPath(BuildHookInterface):
         else:
             failure = self.compile(root, modules, outputs)
             manifest = compiled.Manifest(() if failure else modules, digest, failure)
-        remove_extensions(root, manifest.modules)
+        remove_extensions(root, outputs if manifest.modules else [])
         if not manifest.modules:
             self.app.display_warning(f"journeymock: the hot path stays pure Python: {manifest.reason}")
         manifest.write(package_dir)
@@ -102,8 +102,8 @@ class CompileHotPath(BuildHookInterface):
             except OSError as error:
                 return f"mypyc could not run: {error}"
             if finished.returncode != 0:
-                output = (finished.stdout + finished.stderr).strip().splitlines() or ["no output"]
-                return f"compiling failed: {output[-1][:300]}"
+                lines = (finished.stdout + finished.stderr).strip().splitlines() or ["no output"]
+                return f"compiling failed: {lines[-1][:300]}"
             for output in outputs:
                 built = Path(scratch, "lib", output.relative_to(root))
                 if not built.exists():
@@ -120,14 +120,10 @@ def extension_path(root: Path, module: str, suffix: str) -> Path:
     return root.joinpath(*package, name + suffix)
 
 
-def remove_extensions(root: Path, keep: tuple[str, ...]) -> None:
-    """Every extension in the package, built for any interpreter, whose module is not in `keep`, and the shared
-    runtime when nothing is kept: an extension the manifest does not list would load unguarded."""
-    for path in (root / PACKAGE).rglob("*"):
-        relative = path.relative_to(root)
-        module = ".".join((*relative.parts[:-1], path.name.split(".")[0]))
-        if path.suffix in (".so", ".pyd") and module not in keep:
-            path.unlink()
-    if not keep:
-        for path in root.glob(f"{GROUP_NAME}__mypyc.*"):
+def remove_extensions(root: Path, keep: list[Path]) -> None:
+    """Every extension in the package and every mypyc runtime but `keep`: one the manifest does not vouch for
+    (another module's, another interpreter's, built from other sources) would load unguarded."""
+    found = [path for path in (root / PACKAGE).rglob("*") if path.suffix in (".so", ".pyd")]
+    for path in [*found, *root.glob(f"{GROUP_NAME}__mypyc.*")]:
+        if path not in keep:
             path.unlink()

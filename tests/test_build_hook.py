@@ -24,8 +24,11 @@ def test_without_a_c_compiler_the_wheel_is_pure_python_and_says_why(tmp_path):
             shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.pyd"))
         else:
             shutil.copy(source, project / name)
-    # A stale extension from an earlier build must not survive a build that compiles nothing.
-    (project / "mockserver" / "simulation" / "visitor.cpython-311-x86_64-linux-gnu.so").write_bytes(b"stale")
+    # Stale extensions from earlier builds, for this interpreter and another, must not survive a build that
+    # compiles nothing.
+    for name in ("visitor.cpython-311-x86_64-linux-gnu.so", "visitor.cpython-312-x86_64-linux-gnu.so"):
+        (project / "mockserver" / "simulation" / name).write_bytes(b"stale")
+    (project / "journeymock__mypyc.cpython-311-x86_64-linux-gnu.so").write_bytes(b"stale")
     environment = {**os.environ, "CC": "/bin/false"}
     environment.pop("JOURNEYMOCK_PURE_PYTHON", None)
 
@@ -47,4 +50,4 @@ def test_without_a_c_compiler_the_wheel_is_pure_python_and_says_why(tmp_path):
     assert not [name for name in names if name.endswith((".so", ".pyd"))]
     assert manifest["modules"] == []
     assert manifest["reason"].startswith("compiling failed: ") and "/bin/false" in manifest["reason"]
-    assert not list(project.rglob("*.so"))
+    assert not list(project.rglob("*.so"))  # the runtime at the top included
