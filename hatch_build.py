@@ -28,6 +28,7 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 # The mypyc runtime shared by the compiled modules becomes the top-level module `journeymock__mypyc`.
 GROUP_NAME = "journeymock"
+RUNTIME = f"{GROUP_NAME}__mypyc"
 PACKAGE = "mockserver"
 
 SETUP_SCRIPT = """\
@@ -59,7 +60,7 @@ class CompileHotPath(BuildHookInterface):
         modules = tuple(self.config.get("compile", ()))
         digest = compiled.source_digest(package_dir)
         suffix = sysconfig.get_config_var("EXT_SUFFIX")
-        outputs = [root / f"{GROUP_NAME}__mypyc{suffix}"] + [extension_path(root, name, suffix) for name in modules]
+        outputs = [root / f"{RUNTIME}{suffix}"] + [compiled.module_file(root, name, suffix) for name in modules]
 
         previous = compiled.Manifest.read(package_dir)
         if compiled.pure_python_requested():
@@ -69,7 +70,8 @@ class CompileHotPath(BuildHookInterface):
             manifest = previous
             self.app.display_info("journeymock: compiled modules are up to date")
         else:
-            failure = self.compile(root, modules, outputs)
+            sources = [str(compiled.module_file(root, name, ".py")) for name in modules]
+            failure = self.compile(root, modules, sources, outputs)
             manifest = compiled.Manifest(() if failure else modules, digest, failure)
         remove_extensions(root, outputs if manifest.modules else [])
         if not manifest.modules:
@@ -85,12 +87,11 @@ class CompileHotPath(BuildHookInterface):
                 build_data["pure_python"] = False
                 build_data["infer_tag"] = True
 
-    def compile(self, root: Path, modules: tuple[str, ...], outputs: list[Path]) -> str:
+    def compile(self, root: Path, modules: tuple[str, ...], sources: list[str], outputs: list[Path]) -> str:
         """Builds the extensions in a scratch folder and moves them next to their sources; returns why not, or
         an empty string on success."""
         if not modules:
             return "no modules are listed to compile"
-        sources = [str(extension_path(root, name, ".py")) for name in modules]
         with tempfile.TemporaryDirectory(prefix="journeymock-mypyc-") as scratch:
             # Third-party packages are not in the build environment: mypy treats them as untyped, wherever it runs.
             arguments = ["--ignore-missing-imports", "--no-site-packages", "--cache-dir", f"{scratch}/cache", *sources]
@@ -115,15 +116,10 @@ class CompileHotPath(BuildHookInterface):
         return ""
 
 
-def extension_path(root: Path, module: str, suffix: str) -> Path:
-    *package, name = module.split(".")
-    return root.joinpath(*package, name + suffix)
-
-
 def remove_extensions(root: Path, keep: list[Path]) -> None:
     """Every extension in the package and every mypyc runtime but `keep`: one the manifest does not vouch for
     (another module's, another interpreter's, built from other sources) would load unguarded."""
     found = [path for path in (root / PACKAGE).rglob("*") if path.suffix in (".so", ".pyd")]
-    for path in [*found, *root.glob(f"{GROUP_NAME}__mypyc.*")]:
+    for path in [*found, *root.glob(f"{RUNTIME}.*")]:
         if path not in keep:
             path.unlink()

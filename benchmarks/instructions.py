@@ -13,7 +13,7 @@ difference in requests, so start-up and shutdown cancel out — and their ratio.
 
 It is a proxy, not the real thing: it counts work, not time (cache misses, the event loop waiting on the
 network and the kernel's part are invisible to it), so its ratio runs a few points above the req/s ratio of
-`benchmarks.run` (0.48 against 0.44 in the README's runs).
+`benchmarks.run` (the README shows both for one build).
 """
 
 from __future__ import annotations

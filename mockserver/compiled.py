@@ -88,8 +88,14 @@ class SourceWhenStale(importlib.abc.MetaPathFinder):
     ) -> importlib.machinery.ModuleSpec | None:
         if fullname not in self.modules or not self.stale:
             return None
-        relative = Path(*fullname.split(".")[1:]).with_suffix(".py")
-        return importlib.util.spec_from_file_location(fullname, self._package_dir / relative)
+        return importlib.util.spec_from_file_location(fullname, module_file(self._package_dir.parent, fullname, ".py"))
+
+
+def module_file(root: Path, module: str, suffix: str) -> Path:
+    """Where `module` lives under `root` (the folder that holds the package), with this file suffix: `.py` for
+    its source, an interpreter's extension suffix for its compiled form."""
+    *packages, name = module.split(".")
+    return root.joinpath(*packages, name + suffix)
 
 
 def install(package_dir: Path = PACKAGE_DIR) -> SourceWhenStale | None:
