@@ -13,15 +13,15 @@ from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route, compile_path
 
-from mockserver import __version__, jsonio
-from mockserver.clock import format_instant
-from mockserver.pipeline import ApiPipeline, is_loopback
-from mockserver.specs import ApiSpec
+from mockserver import jsonio
+from mockserver.core import Mock
+from mockserver.pipeline import is_loopback
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+ADMIN_PREFIX = "/__admin"
 
 
 class JSONResponse(Response):
@@ -41,9 +41,7 @@ def _is_loopback_name(authority: str | None) -> bool:
     return host in LOOPBACK_NAMES or is_loopback(host)
 
 
-def admin_routes(pipeline: ApiPipeline, specs: dict[str, ApiSpec]) -> list[Route]:
-    config = pipeline.config
-
+def admin_routes(mock: Mock) -> list[BaseRoute]:
     def guarded(endpoint: Endpoint) -> Endpoint:
         async def check(request: Request) -> Response:
             client = request.client.host if request.client else None
@@ -57,56 +55,71 @@ def admin_routes(pipeline: ApiPipeline, specs: dict[str, ApiSpec]) -> list[Route
             else:
                 refusal = ""
             if refusal:
-                token = config.admin_token
+                token = mock.config.admin_token
                 offered = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
                 if not token or not hmac.compare_digest(offered.encode(), token.encode()):
                     hint = "" if token else " (start the server with JOURNEYMOCK_ADMIN_TOKEN set)"
-                    return JSONResponse({"error": f"The admin API {refusal}{hint}"}, status_code=403)
+                    return _error(403, f"The admin API {refusal}{hint}")
             return await endpoint(request)
 
         return check
 
     async def health(_request: Request) -> Response:
-        return JSONResponse(
-            {
-                "status": "ok",
-                "version": __version__,
-                "apis": list(specs),
-                "seed": config.seed,
-                "now": format_instant(config.now) if config.now else None,
-                "state": str(config.state_path) if config.state_path else "memory",
-                "journal": {"entries": len(pipeline.journal), "capacity": config.journal_size},
-            }
-        )
+        return JSONResponse(mock.health())
 
     async def requests(request: Request) -> Response:
-        entries = pipeline.journal.entries()
-        for key, attribute in (("api", "api"), ("operationId", "operation_id"), ("status", "status")):
-            wanted = request.query_params.get(key)
-            if wanted is not None:
-                entries = [entry for entry in entries if str(getattr(entry, attribute)) == wanted]
+        try:
+            query = mock.journal_query(request.query_params)
+        except ValueError as error:
+            return _error(400, f"Bad journal filter: {error}")
+        entries = mock.requests(query)
         return JSONResponse({"requests": [entry.to_dict() for entry in entries], "total": len(entries)})
 
     async def clear_requests(_request: Request) -> Response:
-        pipeline.journal.clear()
+        mock.clear_journal()
         return Response(status_code=204)
 
     async def reset(_request: Request) -> Response:
-        pipeline.journal.clear()
-        pipeline.store.clear()
-        pipeline.faults.reset()
+        mock.reset()
         return Response(status_code=204)
 
     async def spec(request: Request) -> Response:
-        name = request.path_params["api"]
-        if name not in specs:
-            return JSONResponse({"error": f"API {name!r} is not served; served: {', '.join(specs)}"}, status_code=404)
-        return JSONResponse(specs[name].document)
+        try:
+            return JSONResponse(mock.spec_document(request.path_params["api"]))
+        except LookupError as error:
+            return _error(404, str(error.args[0]))
 
-    return [
-        Route("/health", guarded(health), methods=["GET"]),
-        Route("/requests", guarded(requests), methods=["GET"]),
-        Route("/requests", guarded(clear_requests), methods=["DELETE"]),
-        Route("/reset", guarded(reset), methods=["POST"]),
-        Route("/specs/{api}", guarded(spec), methods=["GET"]),
+    routes: list[tuple[str, Endpoint, str]] = [
+        ("/health", health, "GET"),
+        ("/requests", requests, "GET"),
+        ("/requests", clear_requests, "DELETE"),
+        ("/reset", reset, "POST"),
+        ("/specs/{api}", spec, "GET"),
     ]
+    return [
+        *(Route(path, guarded(endpoint), methods=[method]) for path, endpoint, method in routes),
+        Route("/{rest:path}", guarded(_unknown_admin_route(routes))),
+    ]
+
+
+def _unknown_admin_route(routes: list[tuple[str, Endpoint, str]]) -> Endpoint:
+    """What is not an admin route, or not with this method: JSON like the rest of the admin API."""
+    compiled = [(compile_path(path)[0], method) for path, _endpoint, method in routes]
+    listing = ", ".join(sorted({f"{method} {ADMIN_PREFIX}{path}" for path, _endpoint, method in routes}))
+
+    async def unknown(request: Request) -> Response:
+        path = request.url.path.removeprefix(ADMIN_PREFIX) or "/"
+        allowed = sorted({method for pattern, method in compiled if pattern.match(path)})
+        if allowed:
+            return _error(
+                405,
+                f"Method {request.method} is not allowed on {request.url.path}; allowed: {', '.join(allowed)}",
+                {"Allow": ", ".join(allowed)},
+            )
+        return _error(404, f"No admin endpoint {request.url.path}; endpoints: {listing}")
+
+    return unknown
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)

@@ -1,22 +1,30 @@
-"""The server's settings: one immutable object, parsed from the command line or from the environment of a
-worker process. Parsing errors are `ValueError`s whose message says what was expected."""
+"""The server's settings, declared once: every option of `journeymock serve`, of the pytest plugin (options and
+marker arguments) and of the JSON form that carries them to worker processes is generated from the fields below
+(`mockserver.settings`). Parsers raise `ValueError`s whose message says what was expected."""
 
 from __future__ import annotations
 
-import json
+import math
 import re
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
+from mockserver import settings
 from mockserver.clock import format_instant, parse_instant
+from mockserver.settings import setting
 from mockserver.specs import API_NAMES
+from mockserver.vendors import TEST_NOW
 
 #: Environment variable that hands the configuration to uvicorn worker processes.
-CONFIG_ENV = "JOURNEYMOCK_CONFIG"
+CONFIG_ENV: Final = "JOURNEYMOCK_CONFIG"
 #: Environment variable holding the admin token (needed for admin calls from non-loopback clients).
-ADMIN_TOKEN_ENV = "JOURNEYMOCK_ADMIN_TOKEN"
+ADMIN_TOKEN_ENV: Final = "JOURNEYMOCK_ADMIN_TOKEN"
+LOG_LEVELS: Final = ("critical", "error", "warning", "info", "debug")
+SERVE_ONLY: Final = frozenset({"serve"})
+NOWHERE: Final = frozenset[str]()
 
 
 @dataclass(frozen=True)
@@ -28,63 +36,17 @@ class TokenRule:
     scopes: tuple[str, ...] | None = None
     org_id: str | None = None
 
+    def text(self) -> str:
+        """The `API=VALUE[:scopes][@org]` form `parse_token` reads."""
+        scopes = ":" + ",".join(self.scopes) if self.scopes is not None else ""
+        org = "@" + self.org_id if self.org_id else ""
+        return f"{self.api}={self.value}{scopes}{org}"
+
 
 @dataclass(frozen=True)
 class LatencyRange:
     low_ms: float
     high_ms: float
-
-
-@dataclass(frozen=True)
-class ServerConfig:
-    apis: tuple[str, ...] = API_NAMES
-    seed: int = 0
-    now: datetime | None = None
-    state_path: Path | None = None
-    latency: LatencyRange | None = None
-    error_rate: float = 0.0
-    rate_limit: float | None = None
-    tokens: tuple[TokenRule, ...] = ()
-    validate_responses: bool = False
-    admin: bool = True
-    admin_token: str | None = None
-    journal_size: int = 1000
-    max_body_bytes: int = 1024 * 1024
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> str:
-        data = asdict(self)
-        data["now"] = format_instant(self.now) if self.now else None
-        data["state_path"] = str(self.state_path) if self.state_path else None
-        return json.dumps(data)
-
-    @classmethod
-    def from_json(cls, text: str) -> ServerConfig:
-        data = json.loads(text)
-        return cls(
-            apis=tuple(data["apis"]),
-            seed=int(data["seed"]),
-            now=parse_instant(data["now"]) if data["now"] else None,
-            state_path=Path(data["state_path"]) if data["state_path"] else None,
-            latency=LatencyRange(**data["latency"]) if data["latency"] else None,
-            error_rate=float(data["error_rate"]),
-            rate_limit=data["rate_limit"],
-            tokens=tuple(
-                TokenRule(
-                    api=rule["api"],
-                    value=rule["value"],
-                    scopes=tuple(rule["scopes"]) if rule["scopes"] is not None else None,
-                    org_id=rule["org_id"],
-                )
-                for rule in data["tokens"]
-            ),
-            validate_responses=bool(data["validate_responses"]),
-            admin=bool(data["admin"]),
-            admin_token=data["admin_token"],
-            journal_size=int(data["journal_size"]),
-            max_body_bytes=int(data["max_body_bytes"]),
-            extra=dict(data["extra"]),
-        )
 
 
 def parse_api(text: str) -> str:
@@ -94,8 +56,8 @@ def parse_api(text: str) -> str:
 
 
 def parse_latency(text: str) -> LatencyRange:
-    """`MS` or `MIN-MAX` in milliseconds."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(?:-\s*(\d+(?:\.\d+)?)\s*)?", text)
+    """`MS` or `MIN-MAX` in milliseconds (an `ms` suffix may follow, as `describe` prints it)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(?:-\s*(\d+(?:\.\d+)?)\s*)?(?:ms\s*)?", text)
     if not match:
         raise ValueError(f"latency must be MS or MIN-MAX in milliseconds (e.g. 50 or 10-200), got {text!r}")
     low = float(match.group(1))
@@ -113,14 +75,24 @@ def parse_rate(text: str) -> float:
     return float(match.group(1))
 
 
+def parse_number(text: str, *, what: str, low: float, high: float | None = None, whole: bool = True) -> Any:
+    """A number in `[low, high]` (whole unless told otherwise); the error says what was expected."""
+    try:
+        value: float = int(text) if whole else float(text)
+    except ValueError:
+        value = math.nan
+    if not (value >= low and (high is None or value <= high)):
+        kind = "a whole number" if whole else "a number"
+        bounds = f"from {low:g} to {high:g}" if high is not None else f"of at least {low:g}"
+        raise ValueError(f"{what} must be {kind} {bounds}, got {text!r}")
+    return value
+
+
 def parse_probability(text: str) -> float:
     try:
-        value = float(text)
+        return float(parse_number(text, what="error rate", low=0.0, high=1.0, whole=False))
     except ValueError:
-        value = -1.0
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"error rate must be a probability between 0 and 1, got {text!r}")
-    return value
+        raise ValueError(f"error rate must be a probability between 0 and 1, got {text!r}") from None
 
 
 def parse_token(text: str) -> TokenRule:
@@ -137,3 +109,205 @@ def parse_token(text: str) -> TokenRule:
         raise ValueError(f"token {text!r} has an empty organisation after '@'")
     scopes = tuple(s for s in re.split(r"[,\s]+", scope_text) if s) if colon else None
     return TokenRule(api=api, value=value, scopes=scopes, org_id=org or None)
+
+
+def parse_seed(value: Any) -> int:
+    """A whole number, as text or an int (not a bool or a float: those are mistakes, not seeds)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError("expected an integer")
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"expected an integer, got {value!r}") from None
+
+
+def parse_now(value: Any) -> datetime:
+    """An instant given as a `datetime` (a marker argument) or ISO 8601 text."""
+    if isinstance(value, datetime):
+        return parse_instant(value.isoformat())
+    if isinstance(value, str):
+        return parse_instant(value)
+    raise TypeError("expected an ISO 8601 instant, a datetime or 'system'")
+
+
+def canonical_apis(names: Iterable[str]) -> tuple[str, ...]:
+    """The chosen APIs in their canonical order; at least one."""
+    chosen = set(names)
+    if not chosen:
+        raise ValueError("at least one API is needed")
+    return tuple(name for name in API_NAMES if name in chosen)
+
+
+def coerce_latency(value: Any) -> LatencyRange:
+    """Milliseconds as a marker gives them: `50`, `(10, 200)`, or a `LatencyRange`."""
+    if isinstance(value, LatencyRange):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return parse_latency(f"{value}")
+    if isinstance(value, Iterable) and not isinstance(value, Mapping):
+        low, high = value
+        return parse_latency(f"{low}-{high}")
+    raise TypeError("expected milliseconds: a number, 'MIN-MAX' or (MIN, MAX)")
+
+
+def coerce_token(value: Any) -> TokenRule:
+    if isinstance(value, TokenRule):
+        return value
+    raise TypeError("expected 'API=VALUE[:scopes][@org]' or a TokenRule")
+
+
+def parse_port(text: str) -> int:
+    return int(parse_number(text, what="port", low=0, high=65535))
+
+
+def parse_workers(text: str) -> int:
+    return int(parse_number(text, what="workers", low=1))
+
+
+def parse_log_level(text: str) -> str:
+    if text.lower() not in LOG_LEVELS:
+        raise ValueError(f"log level must be one of {', '.join(LOG_LEVELS)}, got {text!r}")
+    return text.lower()
+
+
+def parse_state_path(text: str) -> Path:
+    if not text.strip():
+        raise ValueError("the state path is empty")
+    return Path(text)
+
+
+def _positive_int(text: str) -> int:
+    return int(parse_number(text, what="the value", low=1))
+
+
+def _not_settable(_text: str) -> Any:
+    raise ValueError("this setting is not given as an option")
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """What the mock serves and how: every setting of `journeymock serve` that reaches the app, and of the
+    pytest plugin (options and marker). Declared once here; see `mockserver.settings`."""
+
+    seed: int = setting(
+        0,
+        "seed of every generated journey",
+        parse=parse_seed,
+        coerce=parse_seed,
+        metavar="N",
+        always_described=True,
+    )
+    now: datetime | None = setting(
+        None,
+        "fix the clock at this ISO 8601 instant, or 'system' for the real time",
+        parse=parse_instant,
+        format=format_instant,
+        coerce=parse_now,
+        metavar="ISO8601",
+        none="system",
+        pytest_default=parse_instant(TEST_NOW),
+        always_described=True,
+    )
+    apis: tuple[str, ...] = setting(
+        API_NAMES,
+        f"an API to serve ({', '.join(API_NAMES)}); repeatable",
+        parse=parse_api,
+        combine=canonical_apis,
+        option="--api",
+        metavar="NAME",
+        repeatable=True,
+        always_described=True,
+    )
+    state_path: Path | None = setting(
+        None,
+        "keep created Odyssey journeys in this SQLite file (its directory must exist)",
+        parse=parse_state_path,
+        option="--state",
+        metavar="PATH.sqlite",
+        places=SERVE_ONLY,
+    )
+    latency: LatencyRange | None = setting(
+        None,
+        "add latency to every response, in milliseconds",
+        parse=parse_latency,
+        format=lambda latency: f"{latency.low_ms:g}-{latency.high_ms:g}ms",
+        coerce=coerce_latency,
+        metavar="MS|MIN-MAX",
+    )
+    error_rate: float = setting(
+        0.0,
+        "answer this fraction of requests with 503 Service Unavailable",
+        parse=parse_probability,
+        format=lambda rate: f"{rate:g}",
+        metavar="P",
+    )
+    rate_limit: float | None = setting(
+        None,
+        "answer 429 with Retry-After beyond N requests per second per token",
+        parse=parse_rate,
+        format=lambda rate: f"{rate:g}/s",
+        metavar="N/s",
+    )
+    tokens: tuple[TokenRule, ...] = setting(
+        (),
+        "accept only these tokens for API (repeatable); scopes comma-separated",
+        parse=parse_token,
+        format=lambda rule: rule.text(),
+        coerce=coerce_token,
+        option="--token",
+        metavar="API=VALUE[:scopes][@org]",
+        repeatable=True,
+    )
+    validate_responses: bool = setting(
+        False,
+        "check every response against the spec (slower; on by default in tests)",
+        flag=True,
+        pytest_default=True,
+        pytest_option="--journeymock-no-validate",
+    )
+    admin: bool = setting(True, "serve the admin API under /__admin/", flag=True, places=SERVE_ONLY)
+    admin_token: str | None = setting(
+        None,
+        "token that opens the admin API to non-loopback clients",
+        parse=_not_settable,
+        env=ADMIN_TOKEN_ENV,
+        places=NOWHERE,
+    )
+    journal_size: int = setting(1000, "requests the journal keeps", parse=_positive_int, places=NOWHERE)
+    max_body_bytes: int = setting(1024 * 1024, "largest request body accepted", parse=_positive_int, places=NOWHERE)
+
+    def to_json(self) -> str:
+        return settings.to_json(self)
+
+    @classmethod
+    def from_json(cls, text: str) -> ServerConfig:
+        return settings.from_json(cls, text)
+
+    def replace(self, **overrides: Any) -> ServerConfig:
+        """These settings with marker-style overrides (`seed=7`, `latency="10-50"`, `apis=["jourvex"]`…)."""
+        return settings.replace(self, **overrides)
+
+    def describe(self) -> str:
+        return settings.describe(self)
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """How `journeymock serve` runs the app: where it listens and with how many processes."""
+
+    host: str = setting("127.0.0.1", "interface to bind", metavar="HOST", places=SERVE_ONLY)
+    port: int = setting(8000, "port to bind (0: any free port)", parse=parse_port, places=SERVE_ONLY)
+    workers: int = setting(
+        1,
+        "uvicorn worker processes sharing --state",
+        parse=parse_workers,
+        metavar="N",
+        places=SERVE_ONLY,
+    )
+    log_level: str = setting(
+        "info",
+        f"log level ({', '.join(LOG_LEVELS)})",
+        parse=parse_log_level,
+        metavar="LEVEL",
+        places=SERVE_ONLY,
+    )

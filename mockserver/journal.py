@@ -112,3 +112,48 @@ def _entry(record: tuple[Any, ...]) -> JournalEntry:
         problems=problems,
         body=body,
     )
+
+
+@dataclass(frozen=True)
+class JournalQuery:
+    """Which journal entries a caller wants: every filter given must match. One definition for the admin API's
+    query parameters and the plugin's `journal.entries(...)` keywords."""
+
+    api: str | None = None
+    operation_id: str | None = None
+    method: str | None = None
+    path: str | None = None
+    status: int | None = None
+
+    def matches(self, entry: JournalEntry) -> bool:
+        return (
+            (self.api is None or entry.api == self.api)
+            and (self.operation_id is None or entry.operation_id == self.operation_id)
+            and (self.method is None or entry.method == self.method.upper())
+            and (self.path is None or entry.path == self.path)
+            and (self.status is None or entry.status == self.status)
+        )
+
+    def describe(self) -> str:
+        return ", ".join(f"{name}={value!r}" for name, value in asdict(self).items() if value is not None)
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str], apis: Iterable[str], operation_ids: Iterable[str]) -> JournalQuery:
+        """The admin API's query parameters (`api`, `operationId`, `method`, `path`, `status`); a `ValueError`
+        saying what is allowed for anything else, so a typo is not an empty list."""
+        names = {"api": "api", "operationId": "operation_id", "method": "method", "path": "path", "status": "status"}
+        unknown = sorted(set(params) - set(names))
+        if unknown:
+            raise ValueError(f"unknown filter {unknown[0]!r}; filters: {', '.join(names)}")
+        values: dict[str, Any] = {names[key]: value for key, value in params.items()}
+        served, known = list(apis), sorted(operation_ids)
+        if "api" in values and values["api"] not in served:
+            raise ValueError(f"api must be one of {', '.join(served)}, got {values['api']!r}")
+        if "operation_id" in values and values["operation_id"] not in known:
+            raise ValueError(f"operationId must be one of {', '.join(known)}, got {values['operation_id']!r}")
+        if "status" in values:
+            text = values["status"]
+            if not (text.isascii() and text.isdigit() and 100 <= int(text) <= 599):
+                raise ValueError(f"status must be an HTTP status code from 100 to 599, got {text!r}")
+            values["status"] = int(text)
+        return cls(**values)

@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 import uvicorn
 
 from mockserver.app import JourneymockApp, create_app
-from mockserver.config import CONFIG_ENV, ServerConfig
-
-
-@dataclass(frozen=True)
-class ServeOptions:
-    host: str = "127.0.0.1"
-    port: int = 8000
-    workers: int = 1
-    log_level: str = "info"
+from mockserver.config import CONFIG_ENV, ServeOptions, ServerConfig
 
 
 def app_from_environment() -> JourneymockApp:

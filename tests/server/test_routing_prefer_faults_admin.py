@@ -182,14 +182,14 @@ def test_journal_is_bounded(make_client):
 def test_an_operation_without_a_handler_is_a_start_up_error():
     from dataclasses import replace
 
-    from mockserver.app import build_pipeline
+    from mockserver.core import Mock
 
     incomplete = dict(BEHAVIOURS)
     odyssey: ApiBehaviour = incomplete["odyssey"]
     incomplete["odyssey"] = replace(
         odyssey, handlers={k: v for k, v in odyssey.handlers.items() if k != "updateJourney"}
     )
-    pipeline = build_pipeline(ServerConfig())
+    pipeline = Mock(ServerConfig()).pipeline
     with pytest.raises(ValueError, match="updateJourney"):
         ApiPipeline(
             config=pipeline.config,
@@ -210,7 +210,7 @@ def test_a_subset_of_apis_serves_only_those(make_client):
 
 def test_create_app_loads_once_and_serves_everything():
     app = create_app(ServerConfig())
-    pipeline = app.state.pipeline
+    pipeline = app.mock.pipeline
     assert {route.template for route in pipeline.table.routes} == {
         "/api/journey/{journey_id}",
         "/api/journeys/create",
