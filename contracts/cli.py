@@ -9,6 +9,7 @@ configuration error.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -138,7 +139,7 @@ def run(arguments: argparse.Namespace) -> int:
     except ConfigurationError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    problem = unreachable(settings)
+    problem = unreachable(settings) or unwritable_report(arguments.junit_xml)
     if problem is not None:
         print(f"{PROG}: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
@@ -146,6 +147,20 @@ def run(arguments: argparse.Namespace) -> int:
 
     status = pytest.main(pytest_arguments(arguments, settings))
     return exit_status(int(status))
+
+
+def unwritable_report(path: Path | None) -> str | None:
+    """Why a report cannot be written to `path`, found before a run that may take minutes."""
+    if path is None:
+        return None
+    if path.is_dir():
+        return f"--junit-xml {path}: is a directory"
+    folder = path.parent
+    if not folder.is_dir():
+        return f"--junit-xml {path}: the directory {folder} does not exist"
+    if not os.access(folder, os.W_OK):
+        return f"--junit-xml {path}: the directory {folder} is not writable"
+    return None
 
 
 def exit_status(pytest_status: int) -> int:

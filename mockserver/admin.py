@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route, compile_path
+from starlette.routing import BaseRoute, Match, Route
 
 from mockserver import jsonio
 from mockserver.core import Mock
@@ -22,6 +22,7 @@ from mockserver.pipeline import is_loopback
 Endpoint = Callable[[Request], Awaitable[Response]]
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 ADMIN_PREFIX = "/__admin"
+ALL_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
 
 
 class JSONResponse(Response):
@@ -89,32 +90,37 @@ def admin_routes(mock: Mock) -> list[BaseRoute]:
         except LookupError as error:
             return _error(404, str(error.args[0]))
 
-    routes: list[tuple[str, Endpoint, str]] = [
-        ("/health", health, "GET"),
-        ("/requests", requests, "GET"),
-        ("/requests", clear_requests, "DELETE"),
-        ("/reset", reset, "POST"),
-        ("/specs/{api}", spec, "GET"),
+    routes = [
+        Route("/health", guarded(health), methods=["GET"]),
+        Route("/requests", guarded(requests), methods=["GET"]),
+        Route("/requests", guarded(clear_requests), methods=["DELETE"]),
+        Route("/reset", guarded(reset), methods=["POST"]),
+        Route("/specs/{api}", guarded(spec), methods=["GET"]),
     ]
-    return [
-        *(Route(path, guarded(endpoint), methods=[method]) for path, endpoint, method in routes),
-        Route("/{rest:path}", guarded(_unknown_admin_route(routes))),
-    ]
+    return [*routes, Route("/{rest:path}", guarded(_unknown_admin_route(routes)), methods=list(ALL_METHODS))]
 
 
-def _unknown_admin_route(routes: list[tuple[str, Endpoint, str]]) -> Endpoint:
+def _unknown_admin_route(routes: list[Route]) -> Endpoint:
     """What is not an admin route, or not with this method: JSON like the rest of the admin API."""
-    compiled = [(compile_path(path)[0], method) for path, _endpoint, method in routes]
-    listing = ", ".join(sorted({f"{method} {ADMIN_PREFIX}{path}" for path, _endpoint, method in routes}))
+    listing = ", ".join(
+        f"{method} {ADMIN_PREFIX}{route.path}"
+        for route in routes
+        for method in sorted(route.methods or ())
+        if method != "HEAD"
+    )
 
     async def unknown(request: Request) -> Response:
-        path = request.url.path.removeprefix(ADMIN_PREFIX) or "/"
-        allowed = sorted({method for pattern, method in compiled if pattern.match(path)})
+        allowed: set[str] = set()
+        for route in routes:
+            match, _scope = route.matches(request.scope)
+            if match is not Match.NONE:
+                allowed |= route.methods or set()
         if allowed:
+            methods = ", ".join(sorted(allowed))
             return _error(
                 405,
-                f"Method {request.method} is not allowed on {request.url.path}; allowed: {', '.join(allowed)}",
-                {"Allow": ", ".join(allowed)},
+                f"Method {request.method} is not allowed on {request.url.path}; allowed: {methods}",
+                {"Allow": methods},
             )
         return _error(404, f"No admin endpoint {request.url.path}; endpoints: {listing}")
 

@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from contracts.cli import register as register_contracts
 from fixtures.cli import register as register_fixtures
 from mockserver import __version__, compiled, settings
-from mockserver.cliargs import Subparsers
+from mockserver.cliargs import CommandParser, Subparsers, UsageError, command_subparsers
 from mockserver.config import ServeOptions, ServerConfig
 from mockserver.specs import SpecError
+from mockserver.store import StoreError, open_store
 
 
 def _add_serve(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
@@ -31,6 +32,8 @@ def _run_serve(arguments: argparse.Namespace) -> int:
 
     options = settings.from_arguments(ServeOptions, arguments)
     config = settings.from_arguments(ServerConfig, arguments)
+    # Opened once here so that an unusable --state is a usage error before any worker starts.
+    open_store(config.state_path).close()
     logging.basicConfig(level=options.log_level.upper(), format="%(levelname)s: %(message)s")
     logging.getLogger("journeymock").info("journeymock %s, %s", __version__, compiled.describe())
     serve(config, options)
@@ -38,12 +41,12 @@ def _run_serve(arguments: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="journeymock",
         description="Mock server, contract tests and fixtures for the Jourvex, Odyssey and Yofi journey APIs.",
     )
     parser.add_argument("--version", action="version", version=f"journeymock {__version__}")
-    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    subparsers = command_subparsers(parser, title="commands", metavar="COMMAND")
     _add_serve(subparsers)
     register_contracts(subparsers)
     register_fixtures(subparsers)
@@ -58,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(arguments.run(arguments))
-    except SpecError as error:
+    except (SpecError, StoreError, UsageError) as error:
         print(f"journeymock: error: {error}", file=sys.stderr)
         return 2
 

@@ -4,12 +4,31 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, NoReturn, TypeVar, cast
 
 from mockserver.config import parse_api
 from mockserver.specs import API_NAMES
 
 T = TypeVar("T")
+
+
+class CommandParser(argparse.ArgumentParser):
+    """argparse with the errors of a tool used in scripts: one line on stderr naming the problem and where help
+    is, exit status 2 (argparse prints its whole usage block first)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def command_subparsers(parser: CommandParser, **options: Any) -> Subparsers[argparse.ArgumentParser]:
+    """`parser`'s subcommands, built as `CommandParser`s (typed as plain parsers: subcommands add options only)."""
+    return cast("Subparsers[argparse.ArgumentParser]", parser.add_subparsers(**options))
+
+
+class UsageError(Exception):
+    """A command cannot run as asked (exit status 2); the message says what to change, on one line."""
+
+
 Subparsers = argparse._SubParsersAction  # argparse has no public name for it
 
 

@@ -4,6 +4,7 @@ marker arguments) and of the JSON form that carries them to worker processes is 
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -170,6 +171,21 @@ def parse_log_level(text: str) -> str:
     return text.lower()
 
 
+def parse_host(text: str) -> str:
+    """An IP address or a host name to bind (checked here: uvicorn reports a bad one with a traceback)."""
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+        return text
+    except ValueError:
+        pass
+    if not re.fullmatch(
+        r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*",
+        text,
+    ):
+        raise ValueError(f"host must be an IP address or a host name, got {text!r}")
+    return text
+
+
 def parse_state_path(text: str) -> Path:
     if not text.strip():
         raise ValueError("the state path is empty")
@@ -220,10 +236,11 @@ class ServerConfig:
     )
     state_path: Path | None = setting(
         None,
-        "keep created Odyssey journeys in this SQLite file (its directory must exist)",
+        "keep created Odyssey journeys in this SQLite file (missing directories are created)",
         parse=parse_state_path,
         option="--state",
         metavar="PATH.sqlite",
+        invalid_example="/proc/journeymock/state.sqlite",
         places=SERVE_ONLY,
     )
     latency: LatencyRange | None = setting(
@@ -295,7 +312,7 @@ class ServerConfig:
 class ServeOptions:
     """How `journeymock serve` runs the app: where it listens and with how many processes."""
 
-    host: str = setting("127.0.0.1", "interface to bind", metavar="HOST", places=SERVE_ONLY)
+    host: str = setting("127.0.0.1", "interface to bind", parse=parse_host, metavar="HOST", places=SERVE_ONLY)
     port: int = setting(8000, "port to bind (0: any free port)", parse=parse_port, places=SERVE_ONLY)
     workers: int = setting(
         1,

@@ -72,6 +72,8 @@ class Setting:
     none: str | None = None
     #: Shown by `describe` even at its default.
     always_described: bool = False
+    #: A value the setting refuses, for the test that walks every option with a bad value.
+    invalid_example: str = "%not-a-value%"
 
 
 def setting(default: T, help: str, **details: Any) -> T:

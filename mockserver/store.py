@@ -24,6 +24,10 @@ from mockserver.simulation import WorkflowJourney, WorkflowStep
 Update = Callable[[WorkflowJourney], WorkflowJourney]
 
 
+class StoreError(Exception):
+    """The store cannot be opened as configured; the message names the setting and the reason."""
+
+
 class JourneyStore(Protocol):
     #: True when calls block on I/O (the server then runs them off the event loop).
     blocking: bool
@@ -98,11 +102,20 @@ class SqliteStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as connection:
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute(_SCHEMA)
-            connection.commit()
+        if path.is_dir():
+            raise StoreError(f"--state {path}: is a directory; name a file in it, e.g. {path / 'journeys.sqlite'}")
+        try:
+            # Missing directories are created, as `journeymock fixtures --out` creates its own.
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with closing(self._connect()) as connection:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute(_SCHEMA)
+                connection.commit()
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"--state {path}: not a journeymock SQLite database ({error})") from None
+        except (OSError, sqlite3.Error) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            raise StoreError(f"--state {path}: cannot be opened ({reason})") from None
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
