@@ -30,6 +30,8 @@ _CREATE_DEFAULTS: Final[Mapping[str, Any]] = {
     "allowedOrigins": [],
 }
 _UPDATABLE: Final = ("displayName", "environment", "sourceSystem", "allowedOrigins")
+# Rates are rounded to two places: half the last place, and a hair for the binary representation.
+_ROUNDING: Final = 0.005 + 1e-9
 
 
 def problems(body: Mapping[str, Any], *, now: datetime | None = None, strict: bool = True) -> list[str]:
@@ -188,6 +190,49 @@ def session_totals(body: Mapping[str, Any], context: Context) -> Iterator[str]:
         yield "behaviorMetrics.medianTimeToComplete is null but sessions completed in the last 24 hours"
     if total == 0 and number(behaviour["completionRate"]) != 0:
         yield f"behaviorMetrics.completionRate is {behaviour['completionRate']} but there have been no sessions"
+
+
+@check(convention=True)
+def behaviour_of_no_sessions(body: Mapping[str, Any], context: Context) -> Iterator[str]:
+    """Rates, a median, a drop-off and events all describe sessions: without a session there are none, and no
+    step has seen an event."""
+    if not _is_detail(body) or number(body["healthMetrics"]["sessionCount"]) != 0:
+        return
+    behaviour = body["behaviorMetrics"]
+    if number(behaviour["mobileRate"]) != 0:
+        yield f"behaviorMetrics.mobileRate is {behaviour['mobileRate']} but there have been no sessions"
+    if behaviour["medianTimeToComplete"] is not None:
+        yield (
+            f"behaviorMetrics.medianTimeToComplete is {behaviour['medianTimeToComplete']} but there have been no "
+            "sessions"
+        )
+    if behaviour["topDropoffStep"] is not None:
+        yield "behaviorMetrics.topDropoffStep names a step but there have been no sessions"
+    counts = body["eventCountsLast24h"]
+    for name in ("step_view", "field_focus"):
+        if number(counts[name]) != 0:
+            yield f"eventCountsLast24h.{name} is {counts[name]} but there have been no sessions"
+    mapped = [step["id"] for step in _steps(body) if step["id"] not in body["unmappedStepIds"]]
+    if mapped:
+        yield f"unmappedStepIds leaves out {mapped}, which cannot have events: there have been no sessions"
+
+
+@check(convention=True)
+def completion_rate_is_a_share(body: Mapping[str, Any], context: Context) -> Iterator[str]:
+    """completionRate is completed sessions / sessionCount, rounded to two places: some whole number of the
+    sessions must give it (one session completes entirely or not at all)."""
+    if not _is_detail(body):
+        return
+    sessions = number(body["healthMetrics"]["sessionCount"])
+    rate = number(body["behaviorMetrics"]["completionRate"])
+    if sessions <= 0 or sessions != int(sessions):
+        return
+    nearest = round(rate * sessions)
+    if abs(nearest / sessions - rate) > _ROUNDING:
+        yield (
+            f"behaviorMetrics.completionRate is {rate:g}, which no number of completed sessions out of "
+            f"healthMetrics.sessionCount ({sessions:g}) gives"
+        )
 
 
 @check(clock=True)

@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from mockserver.invariants.suite import CheckSuite, Context, instant, number
 from mockserver.simulation import rules
-from mockserver.simulation.telemetry import BOTD_EVENT
+from mockserver.simulation.telemetry import BOTD_EVENT, CLICK_EVENT, PAGE_VIEW_EVENT, SCROLL_EVENT, EventType
 
 __all__ = ["SUITE", "problems"]
 
@@ -207,6 +207,69 @@ def bot_prediction_present(body: Mapping[str, Any], context: Context) -> Iterato
             for prediction in predictions
         ):
             yield f"{where}.attributes.predictions has no bot prediction; every journey gets one"
+
+
+def _events(attributes: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    events = [event for batch in _batches(attributes) for event in batch["events"]]
+    if not all(isinstance(event, Mapping) for event in events):
+        raise TypeError("an event is not an object")
+    return events
+
+
+def _named(events: Sequence[Mapping[str, Any]], name: str) -> int:
+    return sum(1 for event in events if event["name"] == name)
+
+
+@check(convention=True)
+def journey_metadata(body: Mapping[str, Any], context: Context) -> Iterator[str]:
+    """`journeyMetadata` counts what `custom_events` records: one batch per session, one page view event per
+    page, and a conversion event for a converted journey."""
+    for where, resource in _resources(body, "journey"):
+        attributes = resource["attributes"]
+        metadata = attributes["feature"]["journeyMetadata"]
+        sessions, page_views, converted = metadata["sessionCount"], metadata["pageViews"], metadata["converted"]
+        batches = _batches(attributes)
+        events = _events(attributes)
+        name = f"{where}.attributes.feature.journeyMetadata"
+        sids = len({batch["sid"] for batch in batches})
+        if number(sessions) != len(batches) or sids != len(batches):
+            yield (
+                f"{name}.sessionCount is {sessions} but custom_events holds {len(batches)} batches of {sids} "
+                "sessions (one batch per session)"
+            )
+        if number(page_views) != _named(events, PAGE_VIEW_EVENT):
+            yield f"{name}.pageViews is {page_views} but custom_events has {_named(events, PAGE_VIEW_EVENT)} page views"
+        conversions = sum(1 for event in events if event["type"] == EventType.CONVERSION)
+        if converted is not (conversions > 0):
+            yield f"{name}.converted is {converted} but custom_events has {conversions} conversion events"
+
+
+@check(convention=True)
+def behavioural_totals(body: Mapping[str, Any], context: Context) -> Iterator[str]:
+    """`cloudBehavioral` totals the sessions `custom_events` samples: every session's events fall within its
+    time, clicks and scrolls are sampled (so never more events than the total, and some whenever the total
+    is not 0), and the average session is the total time over the sessions."""
+    for where, resource in _resources(body, "journey"):
+        attributes = resource["attributes"]
+        behaviour = attributes["feature"]["cloudBehavioral"]
+        sessions = number(attributes["feature"]["journeyMetadata"]["sessionCount"])
+        total, average = number(behaviour["totalTimeSeconds"]), number(behaviour["avgSessionSeconds"])
+        name = f"{where}.attributes.feature.cloudBehavioral"
+        if sessions > 0 and average != total // sessions:
+            yield (
+                f"{name}.avgSessionSeconds is {average:g} but totalTimeSeconds ({total:g}) over sessionCount "
+                f"({sessions:g}) is {total // sessions:g}"
+            )
+        spans = sum(
+            max((number(event["time"]) for event in batch["events"]), default=0) for batch in _batches(attributes)
+        )
+        if spans > total * 1000:
+            yield f"{name}.totalTimeSeconds is {total:g} but the sessions' events span {spans / 1000:g} seconds"
+        events = _events(attributes)
+        for field, event_name in (("clicks", CLICK_EVENT), ("scrolls", SCROLL_EVENT)):
+            reported, sampled = number(behaviour[field]), _named(events, event_name)
+            if sampled > reported or (reported > 0) != (sampled > 0):
+                yield f"{name}.{field} is {reported:g} but custom_events has {sampled} {event_name} events"
 
 
 @check(clock=True)

@@ -48,6 +48,9 @@ class EventLevel:
 
 
 BOTD_EVENT: Final = "botd_detected"
+PAGE_VIEW_EVENT: Final = "page_view"
+CLICK_EVENT: Final = "click"
+SCROLL_EVENT: Final = "scroll"
 
 
 class TelemetryEvent(NamedTuple):
@@ -108,10 +111,10 @@ def telemetry(journey: VisitorJourney) -> Telemetry:
         events: list[TelemetryEvent] = []
         page_count = len(session.pages)
         events.extend(
-            TelemetryEvent(EventLevel.INFO, "page_view", span * position // page_count, EventType.NAVIGATION)
+            TelemetryEvent(EventLevel.INFO, PAGE_VIEW_EVENT, span * position // page_count, EventType.NAVIGATION)
             for position in range(page_count)
         )
-        for name, count in (("click", session.clicks), ("scroll", session.scrolls)):
+        for name, count in ((CLICK_EVENT, session.clicks), (SCROLL_EVENT, session.scrolls)):
             events.extend(
                 TelemetryEvent(EventLevel.INFO, name, int(rand() * span), EventType.INTERACTION)
                 for _ in range(min(count, _SAMPLED_INTERACTIONS))

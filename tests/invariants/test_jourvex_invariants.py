@@ -99,8 +99,11 @@ def _swap_first_two(b: Body) -> None:
 
 
 def _overlap(b: Body) -> None:
-    b["sessions"][1]["start"] = shift(b["sessions"][0]["end"], -1)
-    b["sessions"][1]["duration_sec"] = b["sessions"][1]["duration_sec"]  # totals stay right
+    # The whole second session moves back to start a second before the first ends: its duration_sec still
+    # matches its start and end, and the totals stay right, so only the order is wrong.
+    first, second = b["sessions"][0], b["sessions"][1]
+    back = int((parse_instant(second["start"]) - parse_instant(first["end"])).total_seconds()) + 1
+    second["start"], second["end"] = shift(second["start"], -back), shift(second["end"], -back)
 
 
 def _end_before_start(b: Body) -> None:
@@ -192,6 +195,17 @@ def test_each_mutation_is_reported(name: str, mutate: Mutation, field: str, need
         mutate(mutated)
         found = invariants.problems(mutated, now=NOW)
         assert any(field in problem for problem in found), (name, found)
+
+
+def test_an_overlap_is_reported_as_an_overlap_not_as_a_wrong_duration_or_total() -> None:
+    cases = bodies(min_sessions=2)
+    assert cases
+    for valid in cases:
+        mutated = copy.deepcopy(valid)
+        _overlap(mutated)
+        found = invariants.problems(mutated, now=NOW)
+        assert any(problem.startswith("sessions[1] starts at") for problem in found), found
+        assert [problem for problem in found if "duration_sec" in problem or "total_time_seconds" in problem] == []
 
 
 def test_the_requested_id_is_checked() -> None:

@@ -246,3 +246,109 @@ def test_malformed_bodies_do_not_raise() -> None:
     assert isinstance(invariants.problems({"steps": "x", "healthMetrics": 3}), list)
     assert invariants.round_trip_problems({}, {}, {}) != []
     assert invariants.update_problems({}, {}, {"steps": None}) != []
+
+
+def _updated_pair() -> tuple[Body, Body]:
+    made = journey()
+    before = created_body(made)
+    return before, updated_body(updated_workflow_journey(made, changes=UPDATE, now=AT + timedelta(hours=4)))
+
+
+STEP_CHANGES: list[tuple[str, Mutation]] = [
+    ("a step renamed", lambda b: b["steps"][0].update(name="Another step")),
+    ("a step re-indexed", lambda b: b["steps"][1].update(index=7)),
+    ("a step's field count changed", lambda b: b["steps"][0].update(fieldCount=99)),
+    ("a step dropped", lambda b: b["steps"].pop()),
+    ("a step added", lambda b: b["steps"].append({"id": "step_new", "stepKey": "extra", "index": 2})),
+    ("a step given another id", lambda b: b["steps"][0].update(id="step_other")),
+]
+
+
+@pytest.mark.parametrize(("name", "change"), STEP_CHANGES, ids=[c[0] for c in STEP_CHANGES])
+def test_an_update_that_changes_the_steps_is_reported(name: str, change: Mutation) -> None:
+    before, updated = _updated_pair()
+    assert invariants.update_problems(before, UPDATE, updated) == []
+    change(updated)
+    found = invariants.update_problems(before, UPDATE, updated)
+    assert "the update changed the journey's steps, which an update cannot touch" in found, (name, found)
+
+
+def no_sessions() -> Body:
+    """A detail body at the moment of creation: steps, but no session yet."""
+    body = detail(now=AT)
+    assert body["healthMetrics"]["sessionCount"] == 0 and body["steps"]
+    return body
+
+
+def test_a_completion_rate_without_sessions_is_reported() -> None:
+    body = no_sessions()
+    assert invariants.problems(body, now=AT) == []
+    body["behaviorMetrics"]["completionRate"] = 0.4
+    assert invariants.problems(body, now=AT) == [
+        "behaviorMetrics.completionRate is 0.4 but there have been no sessions"
+    ]
+    assert invariants.problems(body, now=AT, strict=False) == []
+
+
+def _mobile_without_sessions(b: Body) -> None:
+    b["behaviorMetrics"]["mobileRate"] = 0.3
+
+
+def _median_without_sessions(b: Body) -> None:
+    b["behaviorMetrics"]["medianTimeToComplete"] = 600
+
+
+def _dropoff_without_sessions(b: Body) -> None:
+    step = b["steps"][0]
+    b["behaviorMetrics"]["topDropoffStep"] = {
+        "stepId": step["id"],
+        "stepKey": step["stepKey"],
+        "stepName": step.get("name"),
+        "abandonmentRate": 0.3,
+    }
+
+
+def _step_views_without_sessions(b: Body) -> None:
+    b["eventCountsLast24h"]["step_view"] = 3
+
+
+def _field_focus_without_sessions(b: Body) -> None:
+    b["eventCountsLast24h"]["field_focus"] = 5
+
+
+def _a_step_mapped_without_sessions(b: Body) -> None:
+    b["unmappedStepIds"].pop()
+
+
+NO_SESSION_MUTATIONS: list[tuple[str, Mutation, str]] = [
+    ("a mobile share of no sessions", _mobile_without_sessions, "behaviorMetrics.mobileRate is 0.3"),
+    ("a median of no completions", _median_without_sessions, "behaviorMetrics.medianTimeToComplete is 600"),
+    ("a drop-off of no sessions", _dropoff_without_sessions, "behaviorMetrics.topDropoffStep names a step"),
+    ("step views of no sessions", _step_views_without_sessions, "eventCountsLast24h.step_view is 3"),
+    ("field focus of no sessions", _field_focus_without_sessions, "eventCountsLast24h.field_focus is 5"),
+    ("a step with events but no sessions", _a_step_mapped_without_sessions, "unmappedStepIds leaves out"),
+]
+
+
+@pytest.mark.parametrize(("name", "mutate", "expected"), NO_SESSION_MUTATIONS, ids=[m[0] for m in NO_SESSION_MUTATIONS])
+def test_behaviour_without_sessions_is_reported(name: str, mutate: Mutation, expected: str) -> None:
+    body = no_sessions()
+    mutate(body)
+    found = invariants.problems(body, now=AT)
+    assert any(problem.startswith(expected) and "no sessions" in problem for problem in found), (name, found)
+
+
+def test_a_completion_rate_no_number_of_sessions_gives_is_reported() -> None:
+    # An hour in, the documented journey has had six sessions: rates of sixths only, to two places.
+    body = detail(now=AT + timedelta(hours=1))
+    assert body["healthMetrics"]["sessionCount"] == 6
+    assert invariants.problems(body) == []
+    for reachable in (0.0, 0.17, 0.33, 0.5, 0.67, 0.83, 1.0):
+        body["behaviorMetrics"]["completionRate"] = reachable
+        assert invariants.problems(body) == [], reachable
+    body["behaviorMetrics"]["completionRate"] = 0.4
+    assert invariants.problems(body) == [
+        "behaviorMetrics.completionRate is 0.4, which no number of completed sessions out of "
+        "healthMetrics.sessionCount (6) gives"
+    ]
+    assert invariants.problems(body, strict=False) == []

@@ -217,3 +217,111 @@ def test_conventions_are_skipped_when_not_strict() -> None:
 )
 def test_malformed_documents_do_not_raise(broken: Any) -> None:
     assert isinstance(invariants.problems(broken, now=NOW), list)
+
+
+# The journey's features against its telemetry: each count and total must agree with the sessions and
+# events that custom_events records.
+
+
+def feature(d: Document, group: str) -> Document:
+    result: Document = attributes(d)["feature"][group]
+    return result
+
+
+def events_named(d: Document, name: str) -> list[Document]:
+    return [event for batch in attributes(d)["custom_events"] for event in batch["events"] if event["name"] == name]
+
+
+def _page_views_from_sessions(d: Document) -> None:
+    metadata = feature(d, "journeyMetadata")
+    assert metadata["pageViews"] != metadata["sessionCount"]
+    metadata["pageViews"] = metadata["sessionCount"]
+
+
+def _page_view_event_lost(d: Document) -> None:
+    batch = attributes(d)["custom_events"][0]
+    batch["events"].remove(next(event for event in batch["events"] if event["name"] == "page_view"))
+
+
+def _session_count_off_by_one(d: Document) -> None:
+    feature(d, "journeyMetadata")["sessionCount"] += 1
+
+
+def _session_batch_lost(d: Document) -> None:
+    attributes(d)["custom_events"].pop(0)
+
+
+def _two_batches_one_session(d: Document) -> None:
+    batches = attributes(d)["custom_events"]
+    batches[1]["sid"] = batches[0]["sid"]
+
+
+def _converted_without_conversion_event(d: Document) -> None:
+    for batch in attributes(d)["custom_events"]:
+        batch["events"] = [event for event in batch["events"] if event["type"] != 2]
+
+
+def _average_not_the_total_over_sessions(d: Document) -> None:
+    feature(d, "cloudBehavioral")["avgSessionSeconds"] += 1
+
+
+def _total_time_shorter_than_the_events(d: Document) -> None:
+    # A second less than the events of the sessions span (each batch's last event, in milliseconds).
+    spans = sum(max(event["time"] for event in batch["events"]) for batch in attributes(d)["custom_events"])
+    behaviour = feature(d, "cloudBehavioral")
+    behaviour["totalTimeSeconds"] = spans // 1000 - 1
+    behaviour["avgSessionSeconds"] = behaviour["totalTimeSeconds"] // feature(d, "journeyMetadata")["sessionCount"]
+
+
+def _clicks_from_sampled_events(d: Document) -> None:
+    behaviour = feature(d, "cloudBehavioral")
+    behaviour["clicks"] = len(events_named(d, "click")) - 1
+
+
+def _no_scrolls_but_scroll_events(d: Document) -> None:
+    feature(d, "cloudBehavioral")["scrolls"] = 0
+
+
+def _clicks_without_click_events(d: Document) -> None:
+    for batch in attributes(d)["custom_events"]:
+        batch["events"] = [event for event in batch["events"] if event["name"] != "click"]
+
+
+FEATURE_MUTATIONS: list[tuple[str, Mutation, str]] = [
+    ("page views counted from sessions", _page_views_from_sessions, "journeyMetadata.pageViews"),
+    ("a page view event lost", _page_view_event_lost, "journeyMetadata.pageViews"),
+    ("one session too many", _session_count_off_by_one, "journeyMetadata.sessionCount"),
+    ("a session's batch lost", _session_batch_lost, "journeyMetadata.sessionCount"),
+    ("two batches of one session", _two_batches_one_session, "journeyMetadata.sessionCount"),
+    ("converted without a conversion event", _converted_without_conversion_event, "journeyMetadata.converted"),
+    ("average is not total / sessions", _average_not_the_total_over_sessions, "cloudBehavioral.avgSessionSeconds"),
+    ("total time shorter than the events", _total_time_shorter_than_the_events, "cloudBehavioral.totalTimeSeconds"),
+    ("fewer clicks than click events", _clicks_from_sampled_events, "cloudBehavioral.clicks"),
+    ("no scrolls but scroll events", _no_scrolls_but_scroll_events, "cloudBehavioral.scrolls"),
+    ("clicks without click events", _clicks_without_click_events, "cloudBehavioral.clicks"),
+]
+
+
+@pytest.mark.parametrize(("name", "mutate", "field"), FEATURE_MUTATIONS, ids=[m[0] for m in FEATURE_MUTATIONS])
+def test_each_mutation_of_a_journeys_features_is_reported(name: str, mutate: Mutation, field: str) -> None:
+    # A converted journey: several sessions, clicks, scrolls and a conversion, so every mutation applies.
+    mutated = copy.deepcopy(data_document("converted", predictions=False))
+    mutate(mutated)
+    found = invariants.problems(mutated, now=NOW, journey_id=JOURNEY_ID)
+    assert any(field in problem for problem in found), (name, found)
+
+
+def test_a_journey_that_did_not_convert_has_no_conversion_event() -> None:
+    document = data_document("cold", predictions=False)
+    assert invariants.problems(document) == []
+    feature(document, "journeyMetadata")["converted"] = True
+    assert any("journeyMetadata.converted is True" in problem for problem in invariants.problems(document))
+
+
+def test_feature_checks_are_conventions() -> None:
+    # journeyMetadata and cloudBehavioral are documented as {}: their members are journeymock's own.
+    document = data_document("converted", predictions=False)
+    _page_views_from_sessions(document)
+    _clicks_from_sampled_events(document)
+    assert invariants.problems(document, strict=False) == []
+    assert len(invariants.problems(document)) == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -157,3 +158,32 @@ def test_bodies_are_deterministic() -> None:
 
     assert render(1) == render(1)
     assert render(1) != render(2)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(request=create_requests, seed=st.integers(), created_at=moments, age=ages)
+def test_each_analytics_field_is_the_simulations_figure_of_that_name(
+    request: dict[str, Any], seed: int, created_at: datetime, age: timedelta
+) -> None:
+    # The body's rates and counts cannot all be checked against each other (a mobile share is not derived from
+    # anything else the body shows): each must be the simulation's own figure, not another one's.
+    journey = new_workflow_journey(org_id="org_1", body=request, now=created_at, seed=seed)
+    analytics = workflow_analytics(journey, seed=seed, now=created_at + age)
+    body = detail_body(journey, analytics)
+    assert body["healthMetrics"] == {
+        "hasSteps": bool(journey.steps),
+        "hasRecentEvents": analytics.has_recent_events,
+        "sessionCount": analytics.session_count,
+        "hasSnapshot": analytics.has_snapshot,
+    }
+    behaviour = body["behaviorMetrics"]
+    assert behaviour["completionRate"] == analytics.completion_rate
+    assert behaviour["mobileRate"] == analytics.mobile_rate
+    assert behaviour["medianTimeToComplete"] == analytics.median_time_to_complete
+    dropoff, shown = analytics.top_dropoff, behaviour["topDropoffStep"]
+    assert (shown is None) is (dropoff is None)
+    if dropoff is not None:
+        # Its step's key and name are the invariants' to check against the steps.
+        assert (shown["stepId"], shown["abandonmentRate"]) == (dropoff.step_id, dropoff.abandonment_rate)
+    assert body["eventCountsLast24h"] == dataclasses.asdict(analytics.events_last_24h)
+    assert body["unmappedStepIds"] == list(analytics.unmapped_step_ids)

@@ -6,6 +6,7 @@ import re
 import string
 import uuid
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import orjson
@@ -161,3 +162,29 @@ def test_the_journey_and_its_telemetry_agree() -> None:
         assert sum(event["name"] == "page_view" for event in batch["events"]) == len(session.pages)
     names = {event["name"] for batch in batches for event in batch["events"]}
     assert names & {"demo_booked", "trial_started", "form_submitted"}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(journey_id=journey_ids, seed=seeds, now=moments, archetype=archetypes)
+def test_the_features_total_the_journeys_sessions(
+    journey_id: str, seed: int, now: datetime, archetype: str | None
+) -> None:
+    # Against the sessions themselves, not the journey's precomputed totals: a total taken from the wrong
+    # quantity (page views from sessions, clicks from scrolls) differs from the sum over the sessions.
+    journey = visitor_journey(journey_id, seed=seed, now=now, archetype=archetype)
+    sessions = journey.sessions
+    feature = journey_document(journey, seed=seed, now=now, include_predictions=False)["data"][0]["attributes"][
+        "feature"
+    ]
+    metadata, behaviour = feature["journeyMetadata"], feature["cloudBehavioral"]
+    assert metadata["sessionCount"] == len(sessions)
+    assert metadata["pageViews"] == sum(len(session.pages) for session in sessions)
+    assert metadata["entryChannel"] == sessions[0].channel
+    assert metadata["converted"] is any(session.conversions for session in sessions)
+    total = sum(session.duration for session in sessions)
+    assert behaviour["totalTimeSeconds"] == total
+    assert behaviour["avgSessionSeconds"] == total // len(sessions)
+    assert behaviour["clicks"] == sum(session.clicks for session in sessions)
+    assert behaviour["scrolls"] == sum(session.scrolls for session in sessions)
+    gaps = [later.start - earlier.end for earlier, later in pairwise(sessions)]
+    assert behaviour["avgGapHours"] == (round(sum(gaps) / len(gaps) / 3600, 1) if gaps else 0.0)
