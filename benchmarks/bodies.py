@@ -14,7 +14,7 @@ from benchmarks.stats import median
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "jourvex.yaml"
 # Used when neither --body-bytes nor a running journeymock says otherwise: the size of a typical journey
-# in shared/notes/performance.md.
+# (benchmarks/README.md, "Measured facts").
 DEFAULT_BODY_BYTES = 2200
 
 

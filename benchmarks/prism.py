@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 PACKAGE = "@stoplight/prism-cli"
-# The version the figures in shared/notes/performance.md were taken with; override with --prism-version.
+# The version the figures in benchmarks/README.md ("Measured facts") were taken with; override with --prism-version.
 DEFAULT_VERSION = "5.14.2"
 # Dynamic mode fills every array to maxItems (and, unbounded, to json-schema-faker's default of dozens of
 # items per level, ~160 KB bodies). Two items per array gives journey bodies of ~2.3 KB, close to ours.

@@ -1,4 +1,4 @@
-"""The `journeymock` command line (fixed interface: DESIGN.md, section 3)."""
+"""The `journeymock` command line (fixed interface: docs/interfaces.md)."""
 
 from __future__ import annotations
 

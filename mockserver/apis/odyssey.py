@@ -20,7 +20,7 @@ from mockserver.validation import Problem
 
 WRITE_SCOPE = "journeys:write"
 READ_SCOPE = "journeys:read"
-#: Tokens containing this word are read-only unless `--token` says otherwise (DESIGN.md, section 3).
+#: Tokens containing this word are read-only unless `--token` says otherwise (docs/interfaces.md).
 READ_ONLY_MARK = "readonly"
 #: The document's 404 and 409 wording, exactly (the contract tests hold a vendor to the same text).
 NOT_FOUND_MESSAGE = 'Journey with slug "{slug}" not found'

@@ -10,7 +10,7 @@ from mockserver.exchange import RequestContext
 from mockserver.simulation import VisitorJourney, visitor_journey
 from mockserver.specs import Operation
 
-#: Ids starting with this name no journey (DESIGN.md, section 3), so clients can exercise their 404 path.
+#: Ids starting with this name no journey (docs/interfaces.md), so clients can exercise their 404 path.
 MISSING_PREFIX = "missing"
 
 

@@ -1,4 +1,4 @@
-"""Each spec is a valid OpenAPI 3.1 document and follows the project's conventions (DESIGN.md, section 3)."""
+"""Each spec is a valid OpenAPI 3.1 document and follows the project's conventions (docs/interfaces.md)."""
 
 from __future__ import annotations
 
