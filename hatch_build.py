@@ -1,19 +1,20 @@
-"""Wheel build hook: compile the request hot path with mypyc, or leave it pure Python when that cannot be done.
+"""Wheel build hook: compile the request hot path with mypyc into a built wheel, or leave it pure Python.
 
 Generating a visitor's journey and projecting it to the Jourvex body are most of the mock's own CPU per request.
 mypyc compiles those modules, unchanged, into C extensions that need about a third fewer instructions and run
 them faster per instruction (README, "Performance"). The modules are listed in pyproject.toml under
 `[tool.hatch.build.targets.wheel.hooks.custom]`.
 
-The extensions are written next to their sources (an editable install imports from the source tree), together
-with `mockserver/compiled.json`, which records what was compiled and a digest of the sources it was compiled
-from; `mockserver.compiled` loads the `.py` instead whenever the sources have changed since. Without a C
-compiler, or with JOURNEYMOCK_PURE_PYTHON set, the build still succeeds and the package runs as pure Python.
+Only a standard wheel is compiled, as black and mypy do: its files do not change after it is built, so a compiled
+module can never stand for a source that has since been edited. An editable install runs the checkout's plain
+Python. The extensions are built in a scratch folder and packed into the wheel from there, together with
+`mockserver/compiled.json`, which records what was compiled or why nothing was; the source tree is neither
+written nor cleaned. Without a C compiler, or with JOURNEYMOCK_PURE_PYTHON set, the wheel is pure Python.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -21,7 +22,6 @@ import sys
 import sysconfig
 import tempfile
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
@@ -29,7 +29,8 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 # The mypyc runtime shared by the compiled modules becomes the top-level module `journeymock__mypyc`.
 GROUP_NAME = "journeymock"
 RUNTIME = f"{GROUP_NAME}__mypyc"
-PACKAGE = "mockserver"
+MANIFEST = "mockserver/compiled.json"
+PURE_PYTHON_VARIABLE = "JOURNEYMOCK_PURE_PYTHON"
 
 SETUP_SCRIPT = """\
 from mypyc.build import mypycify
@@ -39,87 +40,63 @@ setup(name="journeymock-compiled", ext_modules=mypycify({arguments!r}, group_nam
 """
 
 
-def load_compiled_module(root: Path) -> ModuleType:
-    """`mockserver.compiled`, loaded from its file: the build environment has none of the package's dependencies,
-    and the digest must be computed by the very code that checks it at run time."""
-    spec = importlib.util.spec_from_file_location("_journeymock_compiled", root / PACKAGE / "compiled.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is created
-    spec.loader.exec_module(module)
-    return module
+def module_path(module: str, suffix: str) -> str:
+    """`mockserver.simulation.visitor` → `mockserver/simulation/visitor<suffix>`."""
+    return module.replace(".", "/") + suffix
+
+
+def pure_python_requested() -> bool:
+    return os.environ.get(PURE_PYTHON_VARIABLE, "").strip().lower() not in ("", "0", "false", "no")
 
 
 class CompileHotPath(BuildHookInterface):
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
-        if self.target_name != "wheel":
+        if self.target_name != "wheel" or version != "standard":
             return
-        root = Path(self.root)
-        compiled = load_compiled_module(root)
-        package_dir = root / PACKAGE
+        self._scratch = Path(tempfile.mkdtemp(prefix="journeymock-mypyc-"))
         modules = tuple(self.config.get("compile", ()))
-        digest = compiled.source_digest(package_dir)
-        suffix = sysconfig.get_config_var("EXT_SUFFIX")
-        outputs = [root / f"{RUNTIME}{suffix}"] + [compiled.module_file(root, name, suffix) for name in modules]
-
-        previous = compiled.Manifest.read(package_dir)
-        if compiled.pure_python_requested():
-            reason = f"built without compiling: {compiled.PURE_PYTHON_VARIABLE} was set"
-            manifest = compiled.Manifest((), digest, reason)
-        elif previous.modules == modules and previous.digest == digest and all(path.exists() for path in outputs):
-            manifest = previous
-            self.app.display_info("journeymock: compiled modules are up to date")
+        if pure_python_requested():
+            reason = f"built without compiling: {PURE_PYTHON_VARIABLE} was set"
         else:
-            sources = [str(compiled.module_file(root, name, ".py")) for name in modules]
-            failure = self.compile(root, modules, sources, outputs)
-            manifest = compiled.Manifest(() if failure else modules, digest, failure)
-        remove_extensions(root, outputs if manifest.modules else [])
-        if not manifest.modules:
-            self.app.display_warning(f"journeymock: the hot path stays pure Python: {manifest.reason}")
-        manifest.write(package_dir)
+            reason = self.compile(modules)
+        compiled = () if reason else modules
+        if compiled:
+            suffix = sysconfig.get_config_var("EXT_SUFFIX")
+            for relative in [RUNTIME + suffix, *(module_path(name, suffix) for name in compiled)]:
+                build_data["force_include"][str(self._scratch / "lib" / relative)] = relative
+            build_data["pure_python"] = False
+            build_data["infer_tag"] = True
+        else:
+            self.app.display_warning(f"journeymock: the hot path stays pure Python: {reason}")
+        manifest = self._scratch / "compiled.json"
+        manifest.write_text(json.dumps({"modules": list(compiled), "reason": reason}, indent=2) + "\n")
+        build_data["force_include"][str(manifest)] = MANIFEST
 
-        if version == "standard":
-            # The extensions and the manifest are ignored by git, so they are named here to be packed.
-            included = outputs if manifest.modules else []
-            for path in [*included, package_dir / compiled.MANIFEST_NAME]:
-                build_data["force_include"][str(path)] = path.relative_to(root).as_posix()
-            if manifest.modules:
-                build_data["pure_python"] = False
-                build_data["infer_tag"] = True
+    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
+        scratch = getattr(self, "_scratch", None)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
-    def compile(self, root: Path, modules: tuple[str, ...], sources: list[str], outputs: list[Path]) -> str:
-        """Builds the extensions in a scratch folder and moves them next to their sources; returns why not, or
-        an empty string on success."""
+    def compile(self, modules: tuple[str, ...]) -> str:
+        """Builds the extensions into the scratch folder's `lib/`; returns why not, or "" on success."""
         if not modules:
             return "no modules are listed to compile"
-        with tempfile.TemporaryDirectory(prefix="journeymock-mypyc-") as scratch:
-            # Third-party packages are not in the build environment: mypy treats them as untyped, wherever it runs.
-            arguments = ["--ignore-missing-imports", "--no-site-packages", "--cache-dir", f"{scratch}/cache", *sources]
-            (Path(scratch) / "setup.py").write_text(SETUP_SCRIPT.format(arguments=arguments, group=GROUP_NAME))
-            command = [sys.executable, "setup.py", "build_ext", "--build-lib", "lib", "--build-temp", "temp"]
-            self.app.display_info(f"journeymock: compiling {', '.join(modules)} with mypyc")
-            try:
-                finished = subprocess.run(command, cwd=scratch, capture_output=True, text=True, check=False)
-            except OSError as error:
-                return f"mypyc could not run: {error}"
-            if finished.returncode != 0:
-                lines = (finished.stdout + finished.stderr).strip().splitlines() or ["no output"]
-                return f"compiling failed: {lines[-1][:300]}"
-            for output in outputs:
-                built = Path(scratch, "lib", output.relative_to(root))
-                if not built.exists():
-                    return f"mypyc did not produce {built.name}"
-                # Replace, never overwrite: a running interpreter may have the previous file mapped.
-                staged = output.with_name(output.name + ".new")
-                shutil.copyfile(built, staged)
-                os.replace(staged, output)
+        sources = [str(Path(self.root) / module_path(name, ".py")) for name in modules]
+        scratch = self._scratch
+        # Third-party packages are not in the build environment: mypy treats them as untyped, wherever it runs.
+        arguments = ["--ignore-missing-imports", "--no-site-packages", "--cache-dir", f"{scratch}/cache", *sources]
+        (scratch / "setup.py").write_text(SETUP_SCRIPT.format(arguments=arguments, group=GROUP_NAME))
+        command = [sys.executable, "setup.py", "build_ext", "--build-lib", "lib", "--build-temp", "temp"]
+        self.app.display_info(f"journeymock: compiling {', '.join(modules)} with mypyc")
+        try:
+            finished = subprocess.run(command, cwd=scratch, capture_output=True, text=True, check=False)
+        except OSError as error:
+            return f"mypyc could not run: {error}"
+        if finished.returncode != 0:
+            lines = (finished.stdout + finished.stderr).strip().splitlines() or ["no output"]
+            return f"compiling failed: {lines[-1][:300]}"
+        suffix = sysconfig.get_config_var("EXT_SUFFIX")
+        for relative in [RUNTIME + suffix, *(module_path(name, suffix) for name in modules)]:
+            if not (scratch / "lib" / relative).exists():
+                return f"mypyc did not produce {relative}"
         return ""
-
-
-def remove_extensions(root: Path, keep: list[Path]) -> None:
-    """Every extension in the package and every mypyc runtime but `keep`: one the manifest does not vouch for
-    (another module's, another interpreter's, built from other sources) would load unguarded."""
-    found = [path for path in (root / PACKAGE).rglob("*") if path.suffix in (".so", ".pyd")]
-    for path in [*found, *root.glob(f"{RUNTIME}.*")]:
-        if path not in keep:
-            path.unlink()

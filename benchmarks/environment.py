@@ -6,7 +6,6 @@ import os
 import platform
 import shutil
 import subprocess
-import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -42,12 +41,13 @@ def _version(package: str) -> str | None:
         return None
 
 
-def journeymock_build() -> str | None:
-    """Compiled or pure Python, as the server's interpreter will load it (JOURNEYMOCK_PURE_PYTHON included)."""
-    return _run([sys.executable, "-c", "from mockserver import compiled; print(compiled.describe())"])
+def journeymock_build(python: Path) -> str | None:
+    """Compiled or pure Python, as the server's interpreter loads it (run outside the checkout, so that a wheel's
+    interpreter imports its own install)."""
+    return _run([str(python), "-c", "from mockserver import compiled; print(compiled.describe())"], cwd=Path("/"))
 
 
-def describe(repo: Path) -> dict[str, Any]:
+def describe(repo: Path, python: Path) -> dict[str, Any]:
     commit = _run(["git", "rev-parse", "--short", "HEAD"], cwd=repo)
     dirty = _run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo)
     return {
@@ -56,7 +56,7 @@ def describe(repo: Path) -> dict[str, Any]:
         "cpu": _cpu_model(),
         "cores": os.cpu_count(),
         "packages": {name: _version(name) for name in PACKAGES},
-        "journeymock_build": journeymock_build(),
+        "journeymock_build": journeymock_build(python),
         "wrk": _run(["wrk", "--version"]),
         "node": _run(["node", "--version"]),
         "git": None if commit is None else commit + ("+dirty" if dirty else ""),

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from benchmarks import environment, targets
 from benchmarks.bodies import DEFAULT_BODY_BYTES, median_body_bytes
+from benchmarks.build import BUILDS, journeymock_python
 from benchmarks.procs import LOOPBACK, Pinning, StartError, free_port, start_server, stop_server
 
 _COLLECTED = re.compile(r"Collected : (\d+)")
@@ -116,6 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--requests", type=int, nargs=2, default=(1000, 3000), metavar=("SHORT", "LONG"), help="requests per run"
     )
+    parser.add_argument(
+        "--build", choices=BUILDS, default="wheel", help="the installed wheel (default) or the checkout's Python"
+    )
     args = parser.parse_args(argv)
     short, long = args.requests
     if not 0 <= short < long:
@@ -123,15 +127,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if shutil.which("valgrind") is None:
         print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
         return 2
+    python = journeymock_python(args.build)
     try:
-        mock = measure("journeymock", targets.journeymock_argv, (short, long))
+        mock = measure("journeymock", targets.journeymock_argv(python), (short, long))
         body = mock.long.body_bytes or DEFAULT_BODY_BYTES
         ceiling = measure("ceiling", targets.ceiling(body).command, (short, long))
     except (InstructionCountError, StartError) as error:
         print(f"benchmarks.instructions: {error}", file=sys.stderr)
         return 1
     print(f"Instructions per request (callgrind; {short:,} and {long:,} requests, distinct ids, body {body} B)")
-    print(f"journeymock build: {environment.journeymock_build()}")
+    print(f"journeymock build: {environment.journeymock_build(python)}")
     print()
     print("| target | instructions/request |")
     print("|---|---:|")

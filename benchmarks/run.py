@@ -22,6 +22,7 @@ from pathlib import Path
 
 from benchmarks import environment, load, prism, report, targets
 from benchmarks.bodies import DEFAULT_BODY_BYTES, median_body_bytes
+from benchmarks.build import BUILDS, journeymock_python
 from benchmarks.load import LoadError, LoadMethod
 from benchmarks.loadgen import LoadSpec
 from benchmarks.procs import (
@@ -71,6 +72,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--prism-max-items", type=int, default=prism.DEFAULT_MAX_ITEMS)
     parser.add_argument("--no-pin", action="store_true", help="do not pin server and load to separate cores")
     parser.add_argument("--results-dir", type=Path, default=targets.REPO / "benchmarks" / "results")
+    parser.add_argument(
+        "--build",
+        choices=BUILDS,
+        default="wheel",
+        help="measure the wheel users install, compiled where possible (default), or the checkout's plain Python",
+    )
     args = parser.parse_args(argv)
     unknown = set(args.targets.split(",")) - set(targets.TARGET_NAMES)
     if unknown:
@@ -216,10 +223,10 @@ class Bench:
             result.fail(f"no successful responses in run {tag}")
 
 
-def size_from_journeymock(bench: Bench) -> int | None:
+def size_from_journeymock(bench: Bench, python: Path) -> int | None:
     """Median journeymock body, from a short-lived server, when the profile phase did not measure it."""
     probe = TargetResult("journeymock", "size probe")
-    server = bench.start(targets.journeymock(), probe)
+    server = bench.start(targets.journeymock(python), probe)
     if server is None:
         return None
     try:
@@ -228,20 +235,20 @@ def size_from_journeymock(bench: Bench) -> int | None:
         stop_server(server)
 
 
-def build_targets(args: argparse.Namespace, bench: Bench) -> list[tuple[Target, TargetResult]]:
+def build_targets(args: argparse.Namespace, bench: Bench, python: Path) -> list[tuple[Target, TargetResult]]:
     """Targets in measuring order; journeymock first so that the ceiling can be sized from it."""
     wanted = set(args.targets.split(","))
     chosen: list[tuple[Target, TargetResult]] = []
     body_bytes = args.body_bytes
     if "journeymock" in wanted:
-        target = targets.journeymock()
+        target = targets.journeymock(python)
         result = TargetResult(target.name, target.label)
         bench.profile(target, result)
         chosen.append((target, result))
         body_bytes = body_bytes or result.body_bytes
     if "ceiling" in wanted:
         if body_bytes is None and "journeymock" not in wanted:
-            body_bytes = size_from_journeymock(bench)
+            body_bytes = size_from_journeymock(bench, python)
         if body_bytes is None:
             log(f"journeymock body size unknown: ceiling uses {DEFAULT_BODY_BYTES} B")
         target = targets.ceiling(body_bytes or DEFAULT_BODY_BYTES)
@@ -267,9 +274,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench = Bench(settings, method, pinning)
     created = datetime.now(UTC).replace(microsecond=0)
     log(f"load: {method.name}; {pinning.describe()}")
+    wanted = set(args.targets.split(","))
+    # The journeymock to measure (building its wheel takes a minute): needed to serve, or to size the ceiling.
+    needed = "journeymock" in wanted or ("ceiling" in wanted and args.body_bytes is None)
+    python = journeymock_python(args.build) if needed else Path(sys.executable)
+    if needed:
+        log(f"journeymock: {environment.journeymock_build(python)}")
     chosen: list[tuple[Target, TargetResult]] = []
     try:
-        chosen = build_targets(args, bench)
+        chosen = build_targets(args, bench, python)
         bench.throughput([(target, result) for target, result in chosen if result.status == "ok"])
     finally:
         for target, _ in chosen:
@@ -290,7 +303,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "quick": bool(args.quick),
         },
         "environment": {
-            **environment.describe(targets.REPO),
+            **environment.describe(targets.REPO, python),
             "load_method": method.name,
             "pinning": pinning.describe(),
             "prism_version": args.prism_version,

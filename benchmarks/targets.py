@@ -30,15 +30,19 @@ class Target:
     scratch: list[Path] = field(default_factory=list)
 
 
-def journeymock_argv(port: int) -> list[str]:
-    # The console script is what users run; `-m mockserver` covers an environment without it installed.
-    script = Path(sys.executable).with_name("journeymock")
-    entry = [str(script)] if script.is_file() else [sys.executable, "-m", "mockserver"]
-    return [*entry, "serve", "--host", "127.0.0.1", "--port", str(port), *JOURNEYMOCK_ARGS]
+def journeymock_argv(python: Path) -> Callable[[int], list[str]]:
+    """The serve command of the journeymock installed for `python` (its console script, as users run it)."""
+    script = python.with_name("journeymock")
+    entry = [str(script)] if script.is_file() else [str(python), "-m", "mockserver"]
+
+    def argv(port: int) -> list[str]:
+        return [*entry, "serve", "--host", "127.0.0.1", "--port", str(port), *JOURNEYMOCK_ARGS]
+
+    return argv
 
 
-def journeymock() -> Target:
-    return Target("journeymock", "journeymock serve (1 worker)", journeymock_argv)
+def journeymock(python: Path) -> Target:
+    return Target("journeymock", "journeymock serve (1 worker)", journeymock_argv(python))
 
 
 def ceiling(body_bytes: int) -> Target:

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import venv
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
-from support import FIXED_NOW
+from support import FIXED_NOW, REPO_ROOT
 
 from mockserver.app import create_app
 from mockserver.clock import parse_instant
@@ -37,3 +43,40 @@ def make_client() -> Iterator[ClientFactory]:
 @pytest.fixture
 def client(make_client: ClientFactory) -> TestClient:
     return make_client()
+
+
+@dataclass(frozen=True)
+class WheelEnvironment:
+    """A fresh virtual environment outside the repository with only the built wheel (and its dependencies)."""
+
+    wheel: Path
+    python: Path
+
+    def run(self, command: list[str], cwd: Path, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+        # No PYTHONPATH and a directory outside the repository: only what the wheel installed can be imported.
+        environment = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+        return subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def wheel_environment(tmp_path_factory: pytest.TempPathFactory) -> WheelEnvironment:
+    """The wheel of this checkout, built as users get it (compiled where a C compiler exists), installed into a
+    new virtual environment. Built once per session: about a minute with pip's cache warm."""
+    root = tmp_path_factory.mktemp("wheel")
+    dist = root / "dist"
+    environment = {key: value for key, value in os.environ.items() if key != "JOURNEYMOCK_PURE_PYTHON"}
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(REPO_ROOT), "--no-deps", "-w", str(dist), "-q"],
+        cwd=root,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert built.returncode == 0, built.stderr
+    (wheel,) = dist.glob("journeymock-*.whl")
+    venv.create(root / "venv", with_pip=True)
+    made = WheelEnvironment(wheel, root / "venv" / "bin" / "python")
+    installed = made.run([str(made.python), "-m", "pip", "install", "-q", str(wheel)], root)
+    assert installed.returncode == 0, installed.stderr
+    return made

@@ -151,7 +151,7 @@ def test_instruction_count_arguments_are_checked(capsys: pytest.CaptureFixture[s
 def test_instruction_counts_of_both_servers() -> None:
     # Several minutes under valgrind: opt-in with `-m slow`.
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.instructions", "--requests", "20", "120"],
+        [sys.executable, "-m", "benchmarks.instructions", "--requests", "20", "120", "--build", "checkout"],
         cwd=REPO,
         capture_output=True,
         text=True,
