@@ -19,10 +19,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote
 
-from mockserver.apis.odyssey import NOT_FOUND_MESSAGE, SLUG_EXISTS_MESSAGE
 from mockserver.invariants import jourvex as jourvex_invariants
 from mockserver.invariants import odyssey as odyssey_invariants
 from mockserver.invariants import yofi as yofi_invariants
+from mockserver.specs import load_specs
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -68,6 +68,12 @@ class CheckOptions:
 
 def operation_id(case: Case) -> str:
     return str(case.operation.definition.raw.get("operationId", ""))
+
+
+def documented_message(case: Case, status: int, **values: str) -> str | None:
+    """The message the vendor documents for `status` of the case's Odyssey operation, read from the spec (the
+    mock reads the same template: a check never takes the vendor's promise from the mock's code)."""
+    return load_specs(["odyssey"])["odyssey"].operation(operation_id(case)).documented_message(status, **values)
 
 
 def path_parameter(case: Case, name: str) -> str | None:
@@ -132,10 +138,10 @@ def documented_error_message(ctx: CheckContext, response: Response, case: Case) 
     """Odyssey's documented 404 and 409 messages name the slug that was asked for, not just any slug."""
     if response.status_code == 404 and operation_id(case) in {"getJourney", "updateJourney"}:
         slug = path_parameter(case, "slug")
-        expected = NOT_FOUND_MESSAGE.format(slug=slug) if slug is not None else None
+        expected = documented_message(case, 404, slug=slug) if slug is not None else None
     elif response.status_code == 409 and operation_id(case) == "createJourney" and isinstance(case.body, Mapping):
         slug = _text(case.body.get("slug"))
-        expected = SLUG_EXISTS_MESSAGE.format(slug=slug) if slug is not None else None
+        expected = documented_message(case, 409, slug=slug) if slug is not None else None
     else:
         return None
     body = json_body(response)
@@ -235,7 +241,7 @@ def duplicate_slug_rejected(slug: str) -> CheckFunction:
         if response.status_code != 409:
             raise AssertionError(f"creating slug {slug!r} a second time answered {response.status_code}, not 409")
         body = json_body(response)
-        expected = SLUG_EXISTS_MESSAGE.format(slug=slug)
+        expected = documented_message(case, 409, slug=slug)
         if not isinstance(body, Mapping) or body.get("error") != expected:
             raise AssertionError(f"409 body is {_short(body)}; the documented body is {{'error': {expected!r}}}")
         return None

@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from mockserver.config import TokenRule
 from mockserver.errors import ApiError
+from mockserver.specs import Operation
 
 #: Words that make a token rejected, so tests can exercise 401 without configuring anything.
 REJECTING_WORDS = re.compile(r"invalid|expired|revoked", re.IGNORECASE)
@@ -41,24 +42,28 @@ class TokenPolicy:
 
     #: Returns why a token does not have the vendor's documented shape, or None when it does.
     shape_problem: Callable[[str], str | None]
-    #: Scopes a token has when no `--token` rule says otherwise.
-    default_scopes: Callable[[str], frozenset[str]]
-    #: The 403 message for a missing scope.
+    #: Scopes a token has when no `--token` rule says otherwise, given the token and the scopes the spec names.
+    default_scopes: Callable[[str, frozenset[str]], frozenset[str]]
+    #: The 403 message for a missing scope where the spec documents none.
     missing_scope_message: Callable[[str], str]
 
 
 class Authenticator:
-    def __init__(self, api: str, policy: TokenPolicy, rules: Iterable[TokenRule]) -> None:
+    def __init__(
+        self, api: str, policy: TokenPolicy, rules: Iterable[TokenRule], documented_scopes: frozenset[str]
+    ) -> None:
         self._api = api
         self._policy = policy
+        self._documented_scopes = documented_scopes
         self._allow_list: Mapping[str, TokenRule] = {rule.value: rule for rule in rules if rule.api == api}
         # A client sends the same header on every request, and who it names never changes while the server
         # runs (the rules are fixed at start-up), so an accepted header is checked once. Rejections are not
         # remembered: they are rare, and each one is worded afresh.
         self._known: dict[str, Principal] = {}
 
-    def authenticate(self, authorization: str | None, required_scopes: tuple[str, ...]) -> Principal:
-        """The caller's principal, or an `ApiError` (401 without credentials, 403 without a scope)."""
+    def authenticate(self, authorization: str | None, operation: Operation) -> Principal:
+        """The caller's principal, or an `ApiError` (401 without credentials, 403 without a scope the operation
+        requires, worded as its spec documents)."""
         principal = self._known.get(authorization) if authorization else None
         if principal is None:
             principal = self._principal(authorization)
@@ -66,9 +71,10 @@ class Authenticator:
                 self._known.clear()
             self._known[authorization or ""] = principal  # never empty here: _principal refuses that
         scopes = principal.scopes
-        for scope in required_scopes:
+        for scope in operation.required_scopes:
             if scope not in scopes:
-                raise ApiError(403, self._policy.missing_scope_message(scope))
+                message = operation.documented_message(403, scope=scope) or self._policy.missing_scope_message(scope)
+                raise ApiError(403, message)
         return principal
 
     def _principal(self, authorization: str | None) -> Principal:
@@ -77,7 +83,11 @@ class Authenticator:
             rule = self._allow_list.get(token)
             if rule is None:
                 raise _unauthorized("The access token is not recognised")
-            scopes = frozenset(rule.scopes) if rule.scopes is not None else self._policy.default_scopes(token)
+            scopes = (
+                frozenset(rule.scopes)
+                if rule.scopes is not None
+                else self._policy.default_scopes(token, self._documented_scopes)
+            )
             org_id = rule.org_id or organisation_of(token)
         else:
             if REJECTING_WORDS.search(token):
@@ -85,7 +95,7 @@ class Authenticator:
             problem = self._policy.shape_problem(token)
             if problem is not None:
                 raise _unauthorized(problem)
-            scopes = self._policy.default_scopes(token)
+            scopes = self._policy.default_scopes(token, self._documented_scopes)
             org_id = organisation_of(token)
         return Principal(token=token, org_id=org_id, scopes=scopes)
 

@@ -96,7 +96,7 @@ class ApiPipeline:
         self.faults = faults
         self.behaviours = {name: behaviours[name] for name in specs}
         authenticators = {
-            name: Authenticator(name, behaviour.token_policy, config.tokens)
+            name: Authenticator(name, behaviour.token_policy, config.tokens, specs[name].scopes)
             for name, behaviour in self.behaviours.items()
         }
         endpoints: list[tuple[str, str, str, Endpoint]] = []
@@ -223,7 +223,7 @@ class ApiPipeline:
             self.faults.check_rate(f"{operation.api}:{credentials or ''}")
             await self.faults.delay(preferences.latency_ms)
             self.faults.maybe_fail()
-        principal = endpoint.authenticator.authenticate(credentials, operation.required_scopes)
+        principal = endpoint.authenticator.authenticate(credentials, operation)
         validator = endpoint.request_validator
         params, problems = validator.parameters(path_params, own_query, headers)
         body: Any = None

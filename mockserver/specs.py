@@ -19,6 +19,8 @@ import yaml
 API_NAMES: Final[tuple[str, ...]] = ("jourvex", "odyssey", "yofi")
 HTTP_METHODS: Final[frozenset[str]] = frozenset({"get", "put", "post", "delete", "patch", "head", "options"})
 INFERRED_MARK: Final = "x-journeymock-inferred"
+#: On an error body's `error` property: the vendor's documented message as a template (`{slug}`, `{scope}`).
+MESSAGE_KEY: Final = "x-journeymock-message"
 
 ParameterLocation = Literal["path", "query", "header", "cookie"]
 JSONObject = dict[str, Any]
@@ -80,6 +82,15 @@ class Operation:
     def response(self, status: int | str) -> ResponseSpec | None:
         return self.responses.get(str(status))
 
+    def documented_message(self, status: int, **values: str) -> str | None:
+        """The error message the vendor documents for `status`, filled in with `values`: the template is the
+        `x-journeymock-message` of the `error` property of that response's schema (None when there is none)."""
+        response = self.responses.get(str(status))
+        schema = response.schema if response is not None else None
+        error = (schema or {}).get("properties", {}).get("error", {})
+        template = error.get(MESSAGE_KEY) if isinstance(error, Mapping) else None
+        return str(template).format(**values) if template is not None else None
+
 
 @dataclass(frozen=True)
 class ApiSpec:
@@ -93,6 +104,11 @@ class ApiSpec:
     @property
     def title(self) -> str:
         return str(self.document["info"]["title"])
+
+    @functools.cached_property
+    def scopes(self) -> frozenset[str]:
+        """Every scope an operation of this API requires."""
+        return frozenset(scope for operation in self.operations for scope in operation.required_scopes)
 
     def operation(self, operation_id: str) -> Operation:
         for operation in self.operations:

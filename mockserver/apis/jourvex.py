@@ -41,7 +41,7 @@ BEHAVIOUR = ApiBehaviour(
     error_style=ErrorStyle.SIMPLE,
     token_policy=TokenPolicy(
         shape_problem=_key_shape_problem,
-        default_scopes=lambda _token: frozenset(),
+        default_scopes=lambda _token, _documented: frozenset(),
         missing_scope_message=lambda scope: f"API key lacks scope {scope}",
     ),
     handlers={"getJourney": get_journey},

@@ -18,27 +18,30 @@ from mockserver.simulation import (
 from mockserver.specs import Operation
 from mockserver.validation import Problem
 
-WRITE_SCOPE = "journeys:write"
-READ_SCOPE = "journeys:read"
 #: Tokens containing this word are read-only unless `--token` says otherwise (docs/interfaces.md).
 READ_ONLY_MARK = "readonly"
-#: The document's 404 and 409 wording, exactly (the contract tests hold a vendor to the same text).
-NOT_FOUND_MESSAGE = 'Journey with slug "{slug}" not found'
-SLUG_EXISTS_MESSAGE = 'Journey with slug "{slug}" already exists in this organization'
 
 
-def _default_scopes(token: str) -> frozenset[str]:
-    if READ_ONLY_MARK in token.lower():
-        return frozenset({READ_SCOPE})
-    return frozenset({READ_SCOPE, WRITE_SCOPE})
+def _default_scopes(token: str, documented: frozenset[str]) -> frozenset[str]:
+    """Every scope the spec names (create and update need them; reading needs none), except for a read-only
+    token, which has none."""
+    return frozenset() if READ_ONLY_MARK in token.lower() else documented
+
+
+def _documented(operation: Operation, status: int, slug: str) -> str:
+    # The vendor's exact wording, from the spec (the contract tests hold a vendor to the same text).
+    message = operation.documented_message(status, slug=slug)
+    if message is None:
+        raise ValueError(f"odyssey {operation.operation_id}: the spec documents no {status} message")
+    return message
 
 
 def _error(status: int, message: str) -> ApiResponse:
     return ApiResponse(status, {"error": message})
 
 
-def _not_found_message(_operation: Operation, params: Mapping[str, Any]) -> str:
-    return NOT_FOUND_MESSAGE.format(slug=params.get("slug", ""))
+def _not_found_message(operation: Operation, params: Mapping[str, Any]) -> str:
+    return _documented(operation, 404, str(params.get("slug", "")))
 
 
 def _invalid_request_message(problems: Sequence[Problem]) -> str:
@@ -52,7 +55,7 @@ def create_journey(context: RequestContext) -> ApiResponse:
         org_id=context.principal.org_id, body=context.body, now=context.now, seed=context.seed
     )
     if not context.store.create(journey):
-        return _error(409, SLUG_EXISTS_MESSAGE.format(slug=journey.slug))
+        return _error(409, _documented(context.operation, 409, journey.slug))
     return ApiResponse(201, created_body(journey))
 
 
@@ -83,7 +86,7 @@ BEHAVIOUR = ApiBehaviour(
     token_policy=TokenPolicy(
         shape_problem=any_token,
         default_scopes=_default_scopes,
-        # The document's wording, exactly.
+        # Unused while the spec documents the 403 wording of every operation that needs a scope.
         missing_scope_message=lambda scope: f"API key does not have required scope: {scope}",
     ),
     handlers={

@@ -41,7 +41,7 @@ BEHAVIOUR = ApiBehaviour(
     error_style=ErrorStyle.JSON_API,
     token_policy=TokenPolicy(
         shape_problem=any_token,
-        default_scopes=lambda _token: frozenset(),
+        default_scopes=lambda _token, _documented: frozenset(),
         missing_scope_message=lambda scope: f"The token lacks scope {scope}",
     ),
     handlers={

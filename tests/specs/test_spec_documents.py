@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -173,3 +174,36 @@ def test_odyssey_error_schemas_accept_exactly_the_documented_errors() -> None:
             for value in response.examples.values()
         }
         assert messages == {documented[status]}, status
+
+
+def test_documented_message_templates_give_the_documents_examples():
+    # The mock and the contract checks word Odyssey's documented errors from these templates: each, filled in
+    # with the example's values, is exactly the example the vendor document shows, and matches the schema.
+    import re
+
+    from mockserver.specs import MESSAGE_KEY
+
+    document = _spec("odyssey").document
+    schemas = document["components"]["schemas"]
+    responses = document["components"]["responses"]
+    seen = 0
+    for response in responses.values():
+        schema_ref = response["content"]["application/json"]["schema"].get("$ref", "")
+        error = schemas.get(schema_ref.rsplit("/", 1)[-1], {}).get("properties", {}).get("error", {})
+        template = error.get(MESSAGE_KEY)
+        if template is None:
+            continue
+        for example in response["content"]["application/json"]["examples"].values():
+            text = example["value"]["error"]
+            values = {
+                name: re.fullmatch(re.escape(template).replace(re.escape("{" + name + "}"), "(.*)"), text).group(1)
+                for name in re.findall(r"{(\w+)}", template)
+            }
+            assert template.format(**values) == text
+            assert json.dumps(text) in vendor_text("odyssey")  # the document shows the JSON string
+            if "const" in error:
+                assert error["const"] == text
+            else:
+                assert re.search(error["pattern"], text)
+            seen += 1
+    assert seen == 3
