@@ -217,7 +217,9 @@ class ApiPipeline:
         prefer = header_text(headers, b"prefer")
         if prefer:
             raw_preferences.update(parse_prefer_header(prefer))
-        preferences = resolve_preferences(raw_preferences, operation) if raw_preferences else NO_PREFERENCES
+        preferences = (
+            resolve_preferences(raw_preferences, operation, behaviour.archetypes) if raw_preferences else NO_PREFERENCES
+        )
         credentials = header_text(headers, b"authorization")
         if self.faults.active or preferences.latency_ms is not None:
             self.faults.check_rate(f"{operation.api}:{credentials or ''}")
