@@ -17,7 +17,7 @@ from mockserver.clock import Clock, FixedClock, SystemClock
 from mockserver.config import ADMIN_TOKEN_ENV, ServerConfig
 from mockserver.faults import FaultInjector
 from mockserver.journal import RequestJournal
-from mockserver.pipeline import ApiPipeline
+from mockserver.pipeline import ApiPipeline, oversized_head
 from mockserver.simulation import warm_up
 from mockserver.specs import ApiSpec, load_specs
 from mockserver.store import JourneyStore, open_store
@@ -61,7 +61,10 @@ class JourneymockApp:
         self._admin = admin
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not (self._admin and scope["path"].startswith(_ADMIN_PATHS)):
+        if scope["type"] == "http" and not (
+            self._admin and scope["path"].startswith(_ADMIN_PATHS) and oversized_head(scope) is None
+        ):
+            # The APIs, and any request too large for the mock (admin calls included): the pipeline answers it.
             await self.pipeline(scope, receive, send)
         else:
             await self.starlette(scope, receive, send)
