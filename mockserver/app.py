@@ -15,6 +15,7 @@ from mockserver.admin import ADMIN_PREFIX, admin_routes
 from mockserver.clock import Clock
 from mockserver.config import ADMIN_TOKEN_ENV, ServerConfig
 from mockserver.core import Mock
+from mockserver.pipeline import oversized_head
 from mockserver.simulation import warm_up
 
 _ADMIN_PATHS = ADMIN_PREFIX + "/"
@@ -32,7 +33,10 @@ class JourneymockApp:
         self._admin = mock.config.admin
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not (self._admin and scope["path"].startswith(_ADMIN_PATHS)):
+        if scope["type"] == "http" and not (
+            self._admin and scope["path"].startswith(_ADMIN_PATHS) and oversized_head(scope) is None
+        ):
+            # The APIs, and any request too large for the mock (admin calls included): the pipeline answers it.
             await self._pipeline(scope, receive, send)
         else:
             await self.starlette(scope, receive, send)

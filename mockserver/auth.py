@@ -123,3 +123,18 @@ def _unauthorized(message: str) -> ApiError:
 def any_token(_token: str) -> str | None:
     """A vendor that documents no token shape: every token has it."""
     return None
+
+
+def prefixed_key(vendor: str, prefixes: tuple[str, ...]) -> Callable[[str], str | None]:
+    """A vendor whose keys are one of `prefixes` followed by the key itself; the problem says which part is
+    wrong (a bare prefix does start with the prefix: what it lacks is the key)."""
+
+    def shape_problem(token: str) -> str | None:
+        for prefix in prefixes:
+            if token.startswith(prefix):
+                if len(token) > len(prefix):
+                    return None
+                return f"Invalid API key: there is nothing after {prefix}; a {vendor} key is {prefix}<key>"
+        return f"Invalid API key: {vendor} keys start with {' or '.join(prefixes)}"
+
+    return shape_problem

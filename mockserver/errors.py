@@ -27,6 +27,18 @@ class ErrorStyle(enum.Enum):
         return {"errors": [{"status": str(status), "title": reason_phrase(status), "detail": message}]}
 
 
+#: How much of an offending value an error message quotes: enough to recognise it, and a value of any size
+#: (a 900 KB string, an 8 KiB query parameter) never makes the answer large.
+QUOTED_PREFIX_LENGTH = 40
+
+
+def quoted(value: str) -> str:
+    """`repr(value)` for an error message; a long value as its first characters and its length."""
+    if len(value) <= QUOTED_PREFIX_LENGTH:
+        return repr(value)
+    return f"{value[:QUOTED_PREFIX_LENGTH]!r}… ({len(value)} characters)"
+
+
 def reason_phrase(status: int) -> str:
     try:
         return HTTPStatus(status).phrase

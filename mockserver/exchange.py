@@ -59,3 +59,5 @@ class ApiBehaviour:
     not_found_message: Callable[[Operation, Mapping[str, Any]], str]
     #: Whether handlers touch the journey store (then they run off the event loop when the store blocks).
     uses_store: bool = False
+    #: The kinds of journey `Prefer: archetype=` may choose; none when the journeys are what clients create.
+    archetypes: tuple[str, ...] = ()

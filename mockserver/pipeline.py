@@ -42,6 +42,10 @@ from mockserver.validation import RequestValidator, ResponseValidator, header_te
 logger = logging.getLogger("journeymock")
 
 JSON_CONTENT_TYPE = (b"content-type", b"application/json")
+#: The longest request target (path and query string) served; a longer one is answered 414.
+MAX_TARGET_BYTES = 8 * 1024
+#: The largest header block (every `name: value` line) served; a larger one is answered 431.
+MAX_HEADER_BYTES = 16 * 1024
 #: Request bodies larger than this are journalled by size only.
 JOURNAL_BODY_LIMIT = 16 * 1024
 #: Headers that documented error statuses carry, for answers forced with `Prefer: code=`.
@@ -135,13 +139,17 @@ class ApiPipeline:
         raw_headers = scope["headers"]
         # ASGI header names are lower-case bytes; values are decoded only where they are read.
         headers: dict[bytes, bytes] = dict(raw_headers)
+        refusal = oversized_head(scope)
         match = self.table.match(method, raw_path.decode("latin-1") if raw_path is not None else path)
         api: str | None = None
         operation_id: str | None = None
         body: Any = None
         problems: tuple[str, ...] = ()
         control = False
-        if isinstance(match, RouteMatch):
+        if refusal is not None:
+            # Before any operation: the request is refused for its size, whatever it asks.
+            answer = _error(self._style_for_path(path), refusal.status, refusal.message)
+        elif isinstance(match, RouteMatch):
             endpoint = match.endpoint
             api, operation_id = endpoint.operation.api, endpoint.operation.operation_id
             try:
@@ -217,7 +225,9 @@ class ApiPipeline:
         prefer = header_text(headers, b"prefer")
         if prefer:
             raw_preferences.update(parse_prefer_header(prefer))
-        preferences = resolve_preferences(raw_preferences, operation) if raw_preferences else NO_PREFERENCES
+        preferences = (
+            resolve_preferences(raw_preferences, operation, behaviour.archetypes) if raw_preferences else NO_PREFERENCES
+        )
         credentials = header_text(headers, b"authorization")
         if self.faults.active or preferences.latency_ms is not None:
             self.faults.check_rate(f"{operation.api}:{credentials or ''}")
@@ -319,6 +329,24 @@ class ApiPipeline:
             if shared > best[0]:
                 best = (shared, style)
         return best[1]
+
+
+def oversized_head(scope: Scope) -> ApiError | None:
+    """A 414 for a request target (path and query string) over `MAX_TARGET_BYTES`, a 431 for a header block
+    over `MAX_HEADER_BYTES`, or None for a request of a size the mock serves."""
+    raw_path: bytes | None = scope.get("raw_path")
+    query: bytes = scope["query_string"]
+    target = len(raw_path) if raw_path is not None else len(scope["path"].encode())
+    if query:
+        target += 1 + len(query)
+    if target > MAX_TARGET_BYTES:
+        return ApiError(414, f"The request target (path and query) is longer than {MAX_TARGET_BYTES} bytes")
+    block = 0
+    for name, value in scope["headers"]:
+        block += len(name) + len(value) + 4  # `name: value` and its line end
+    if block > MAX_HEADER_BYTES:
+        return ApiError(431, f"The request's header fields are larger than {MAX_HEADER_BYTES} bytes together")
+    return None
 
 
 def _error(style: ErrorStyle, status: int, message: str, headers: Mapping[str, str] | None = None) -> ApiResponse:

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from mockserver.errors import ApiError
-from mockserver.simulation import ARCHETYPES
+from mockserver.errors import ApiError, quoted
 from mockserver.specs import Operation
 
 PREFERENCE_NAMES = ("code", "example", "dynamic", "seed", "archetype", "latency")
@@ -66,17 +65,16 @@ def parse_prefer_header(header: str | None) -> dict[str, str]:
     return found
 
 
-def resolve_preferences(raw: Mapping[str, str], operation: Operation) -> Preferences:
-    """Check raw preference values against what this operation can do."""
+def resolve_preferences(raw: Mapping[str, str], operation: Operation, archetypes: tuple[str, ...]) -> Preferences:
+    """Check raw preference values against what this operation can do; `archetypes` are the kinds of journey
+    its API can simulate (none for an API whose journeys are what clients create)."""
     if not raw:
         return NO_PREFERENCES
     code = _parse_code(raw["code"], operation) if "code" in raw else None
     example = _parse_example(raw["example"], operation) if "example" in raw else None
     dynamic = _parse_bool("dynamic", raw["dynamic"]) if "dynamic" in raw else True
     seed = _parse_int("seed", raw["seed"]) if "seed" in raw else None
-    archetype = raw.get("archetype")
-    if archetype is not None and archetype not in ARCHETYPES:
-        raise PreferenceError(f"Prefer archetype={archetype!r} is not supported; use one of {', '.join(ARCHETYPES)}")
+    archetype = _parse_archetype(raw["archetype"], operation, archetypes) if "archetype" in raw else None
     latency = _parse_latency(raw["latency"]) if "latency" in raw else None
     return Preferences(code=code, example=example, dynamic=dynamic, seed=seed, archetype=archetype, latency_ms=latency)
 
@@ -85,7 +83,8 @@ def _parse_code(text: str, operation: Operation) -> int:
     documented = sorted(status for status in operation.responses if status.isdigit())
     if text not in documented:
         raise PreferenceError(
-            f"Prefer code={text} is not documented for {operation.operation_id}; use one of {', '.join(documented)}"
+            f"Prefer code={quoted(text)} is not documented for {operation.operation_id}; "
+            f"use one of {', '.join(documented)}"
         )
     return int(text)
 
@@ -95,15 +94,27 @@ def _parse_example(name: str, operation: Operation) -> str:
     if name not in names:
         available = ", ".join(names) if names else "none"
         raise PreferenceError(
-            f"Prefer example={name!r} is not an example of {operation.operation_id}; available: {available}"
+            f"Prefer example={quoted(name)} is not an example of {operation.operation_id}; available: {available}"
         )
     return name
+
+
+def _parse_archetype(name: str, operation: Operation, archetypes: tuple[str, ...]) -> str:
+    if name in archetypes:
+        return name
+    if not archetypes:
+        # Accepting it would change nothing: the client's own create request is the whole journey.
+        raise PreferenceError(
+            f"Prefer archetype={quoted(name)} is not supported: {operation.api} journeys are the ones you create, "
+            "so there are no archetypes to choose"
+        )
+    raise PreferenceError(f"Prefer archetype={quoted(name)} is not supported; use one of {', '.join(archetypes)}")
 
 
 def _parse_bool(name: str, text: str) -> bool:
     lowered = text.lower()
     if lowered not in ("true", "false"):
-        raise PreferenceError(f"Prefer {name}={text!r} must be true or false")
+        raise PreferenceError(f"Prefer {name}={quoted(text)} must be true or false")
     return lowered == "true"
 
 
@@ -111,7 +122,7 @@ def _parse_int(name: str, text: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise PreferenceError(f"Prefer {name}={text!r} must be an integer") from None
+        raise PreferenceError(f"Prefer {name}={quoted(text)} must be an integer") from None
 
 
 def _parse_latency(text: str) -> float:
@@ -120,5 +131,5 @@ def _parse_latency(text: str) -> float:
     except ValueError:
         value = -1.0
     if not 0 <= value <= 60_000:
-        raise PreferenceError(f"Prefer latency={text!r} must be milliseconds between 0 and 60000")
+        raise PreferenceError(f"Prefer latency={quoted(text)} must be milliseconds between 0 and 60000")
     return value

@@ -5,9 +5,25 @@ from __future__ import annotations
 import os
 
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from mockserver.app import JourneymockApp, create_app
 from mockserver.config import CONFIG_ENV, ServeOptions, ServerConfig
+from mockserver.pipeline import MAX_TARGET_BYTES
+
+
+class BoundedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, keeping no more of a request target than one byte past what the mock serves.
+
+    httptools cannot split a URL of 64 KiB or more (its offsets are 16-bit) and uvicorn then answers a plain-text
+    400. Kept to `MAX_TARGET_BYTES + 1` bytes, the target still parses, and the pipeline refuses it with a 414
+    in the API's own shape; since every target that long is refused, the bytes dropped are never served.
+    """
+
+    def on_url(self, url: bytes) -> None:
+        room = MAX_TARGET_BYTES + 1 - len(self.url)
+        if room > 0:
+            super().on_url(url[:room])
 
 
 def app_from_environment() -> JourneymockApp:
@@ -30,6 +46,7 @@ def serve(config: ServerConfig, options: ServeOptions) -> None:
             log_level=options.log_level,
             access_log=access_log,
             server_header=False,
+            http=BoundedHttpToolsProtocol,
         )
     else:
         uvicorn.run(
@@ -39,4 +56,5 @@ def serve(config: ServerConfig, options: ServeOptions) -> None:
             log_level=options.log_level,
             access_log=access_log,
             server_header=False,
+            http=BoundedHttpToolsProtocol,
         )

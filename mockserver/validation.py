@@ -10,6 +10,7 @@ journey body: cheap enough to run per request when `--validate-responses` is on,
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -17,6 +18,7 @@ from typing import Any, NamedTuple
 import jsonschema_rs
 
 from mockserver import jsonio
+from mockserver.errors import QUOTED_PREFIX_LENGTH, quoted
 from mockserver.specs import JSONObject, Operation, Parameter
 
 INVALID_MESSAGE_KEY = "x-journeymock-invalid-message"
@@ -81,7 +83,30 @@ class SchemaCheck:
                 break
         if isinstance(node, dict) and isinstance(node.get(INVALID_MESSAGE_KEY), str):
             return str(node[INVALID_MESSAGE_KEY])
-        return str(error.message)
+        return _with_short_instance(str(error.message), error.instance)
+
+
+#: The longest message a failed schema keyword may produce once its quoted value is shortened.
+_MESSAGE_LIMIT = 300
+
+
+def _with_short_instance(message: str, instance: Any) -> str:
+    """jsonschema-rs begins most messages with the offending value as JSON, whole: keep a short prefix of it."""
+    rendered = json.dumps(instance, ensure_ascii=False, separators=(",", ":"))
+    if len(rendered) > QUOTED_PREFIX_LENGTH + 2 and message.startswith(rendered):
+        if isinstance(instance, str):
+            head = f"{json.dumps(instance[:QUOTED_PREFIX_LENGTH], ensure_ascii=False)}… ({len(instance)} characters)"
+        else:
+            head = f"{rendered[:QUOTED_PREFIX_LENGTH]}… ({len(rendered)} characters of JSON)"
+        message = head + message[len(rendered) :]
+    # Any other message that quotes a value somewhere else is cut rather than echoed whole.
+    return message if len(message) <= _MESSAGE_LIMIT else message[:_MESSAGE_LIMIT] + "…"
+
+
+def join_messages(messages: Iterable[str]) -> str:
+    """Messages joined with "; ", each once: several failed keywords of one schema (an empty slug fails both
+    `minLength` and `pattern`) can carry the same vendor wording, which is worth saying once."""
+    return "; ".join(dict.fromkeys(messages))
 
 
 class _ParameterCheck:
@@ -108,7 +133,7 @@ class _ParameterCheck:
             if kind == "number":
                 return float(text), None
         except ValueError:
-            return text, Problem(self.parameter.location, self.parameter.name, f"{text!r} is not a valid {kind}")
+            return text, Problem(self.parameter.location, self.parameter.name, f"{quoted(text)} is not a valid {kind}")
         return text, None
 
 

@@ -16,7 +16,7 @@ from mockserver.simulation import (
     workflow_analytics,
 )
 from mockserver.specs import Operation
-from mockserver.validation import Problem
+from mockserver.validation import Problem, join_messages
 
 #: Tokens containing this word are read-only unless `--token` says otherwise (docs/interfaces.md).
 READ_ONLY_MARK = "readonly"
@@ -45,7 +45,7 @@ def _not_found_message(operation: Operation, params: Mapping[str, Any]) -> str:
 
 
 def _invalid_request_message(problems: Sequence[Problem]) -> str:
-    return "Invalid journey data: " + "; ".join(
+    return "Invalid journey data: " + join_messages(
         problem.message if problem.message.startswith(problem.pointer) else str(problem) for problem in problems
     )
 

@@ -10,8 +10,9 @@ from mockserver.auth import TokenPolicy, any_token
 from mockserver.errors import ErrorStyle
 from mockserver.exchange import ApiBehaviour, ApiResponse, RequestContext
 from mockserver.projections.yofi import journey_document, predictions_document
+from mockserver.simulation import ARCHETYPES
 from mockserver.specs import Operation
-from mockserver.validation import Problem
+from mockserver.validation import Problem, join_messages
 
 PREDICTIONS_FIELD = "predictions"
 
@@ -33,7 +34,7 @@ def get_journey_predictions(context: RequestContext) -> ApiResponse:
 
 
 def _invalid_request_message(problems: Sequence[Problem]) -> str:
-    return "; ".join(str(problem) for problem in problems)
+    return join_messages(str(problem) for problem in problems)
 
 
 BEHAVIOUR = ApiBehaviour(
@@ -50,4 +51,5 @@ BEHAVIOUR = ApiBehaviour(
     },
     invalid_request_message=_invalid_request_message,
     not_found_message=_not_found_message,
+    archetypes=ARCHETYPES,
 )

@@ -139,6 +139,9 @@ def test_live_safety_keeps_invalid_requests_invalid(live_odyssey: ApiRunner):
     empty = live_odyssey.request("createJourney", body={"slug": "", "displayName": "x", "environment": "moon"})
     assert empty.body["slug"] == ""
     assert empty.body["environment"] == "moon"
+    # `create` fits the pattern but is reserved: `contract-create` would be valid, so the pattern breaks too.
+    reserved = live_odyssey.request("createJourney", body={"slug": "create", "displayName": "x"})
+    assert reserved.body["slug"] == "contract-create_"
 
 
 def test_live_updates_and_write_method_probes_only_touch_contract_resources(live_odyssey: ApiRunner):

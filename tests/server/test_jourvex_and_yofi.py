@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from support import JOURVEX_AUTH, YOFI_HEADERS
 
+from mockserver.apis.jourvex import KEY_PREFIXES
 from mockserver.simulation import ARCHETYPES
 
 
@@ -109,3 +111,34 @@ def test_archetype_preference_picks_the_kind_of_journey(client):
     assert prediction["severity"] == "high"
     converted = client.get("/api/journey/j-conv", headers={**JOURVEX_AUTH, "Prefer": "archetype=converted"}).json()
     assert converted["converted"] is True
+
+
+@pytest.mark.parametrize("prefix", KEY_PREFIXES)
+def test_a_bare_key_prefix_is_told_that_the_key_is_missing(client, prefix):
+    """`jvx_live_` does start with `jvx_live_`: what is wrong is that no key follows it."""
+    response = client.get("/api/journey/abc", headers={"Authorization": f"Bearer {prefix}"})
+    assert response.status_code == 401
+    message = response.json()["error"]
+    assert f"nothing after {prefix}" in message, message
+    assert "start with" not in message
+    wrong = client.get("/api/journey/abc", headers={"Authorization": "Bearer sk_live_123"})
+    assert "start with jvx_live_ or jvx_test_" in wrong.json()["error"]
+
+
+def test_a_huge_query_value_is_quoted_by_a_short_prefix_only(client):
+    value = "t" * 7_000
+    response = client.get("/data-api/v3/journeys/jid-9/predictions", params={"isForce": value}, headers=YOFI_HEADERS)
+    assert response.status_code == 400
+    detail = response.json()["errors"][0]["detail"]
+    assert detail.startswith("isForce: 'tttt"), detail[:100]
+    assert "7000 characters" in detail
+    assert len(detail) < 200, len(detail)
+
+
+def test_a_huge_prefer_value_is_quoted_by_a_short_prefix_only(client):
+    response = client.get("/api/journey/abc", headers={**JOURVEX_AUTH, "Prefer": "archetype=" + "a" * 7_000})
+    assert response.status_code == 400
+    message = response.json()["error"]
+    assert "converted, high-intent" in message  # still says what is allowed
+    assert "7000 characters" in message
+    assert len(message) < 300, len(message)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from support import ODYSSEY_AUTH
 
 from mockserver.specs import load_specs
@@ -165,3 +168,76 @@ def test_not_found_messages_keep_their_documented_shape_for_any_slug(client):
     response = client.get("/api/journeys/a%0Ab", headers=ODYSSEY_AUTH)
     assert response.status_code == 404
     assert response.json() == {"error": 'Journey with slug "a\nb" not found'}
+
+
+ODYSSEY_SPEC = load_specs()["odyssey"]
+CREATE = ODYSSEY_SPEC.operation("createJourney")
+#: The documented 400 for a bad slug, and the shape every 400 message has.
+DOCUMENTED_SLUG_ERROR = CREATE.responses["400"].examples["invalidSlug"]
+INVALID_DATA_PATTERN = CREATE.responses["400"].schema["properties"]["error"]["pattern"]
+
+
+def test_an_empty_slug_gets_the_documented_message_once(client):
+    """Both `minLength` and `pattern` fail for "", and both carry the vendor's wording: it is said once."""
+    response = client.post("/api/journeys/create", json={"slug": "", "displayName": "x"}, headers=ODYSSEY_AUTH)
+    assert response.status_code == 400
+    assert response.json() == DOCUMENTED_SLUG_ERROR
+
+
+def test_the_slug_create_is_reserved_because_it_could_never_be_read(client):
+    slug_rules = CREATE.request_schema["properties"]["slug"]["allOf"]
+    (reserved,) = [rule for rule in slug_rules if rule.get("not") == {"const": "create"}]
+    assert reserved["x-journeymock-inferred"]
+    response = client.post("/api/journeys/create", json={"slug": "create", "displayName": "x"}, headers=ODYSSEY_AUTH)
+    assert response.status_code == 400
+    message = response.json()["error"]
+    assert re.match(INVALID_DATA_PATTERN, message), message
+    assert message == "Invalid journey data: " + reserved["x-journeymock-invalid-message"]
+    # Nothing was created, and slugs that merely contain the word are ordinary slugs.
+    assert client.put("/api/journeys/create", json={"displayName": "y"}, headers=ODYSSEY_AUTH).status_code == 405
+    for slug in ("create-account", "recreate", "created"):
+        created = client.post("/api/journeys/create", json={"slug": slug, "displayName": "x"}, headers=ODYSSEY_AUTH)
+        assert created.status_code == 201, created.text
+        assert client.get(f"/api/journeys/{slug}", headers=ODYSSEY_AUTH).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("attribute", "limit"),
+    [
+        ("displayName", "is longer than 255 characters"),
+        ("sourceSystem", "is not one of"),
+        ("environment", "is not one of"),
+    ],
+)
+def test_a_huge_offending_value_is_quoted_by_a_short_prefix_only(client, attribute, limit):
+    value = "x" * 900_000
+    response = client.post(
+        "/api/journeys/create", json={"slug": "huge", "displayName": "x", attribute: value}, headers=ODYSSEY_AUTH
+    )
+    assert response.status_code == 400
+    message = response.json()["error"]
+    assert message.startswith(f"Invalid journey data: {attribute}: "), message[:200]
+    assert limit in message
+    assert "900000 characters" in message  # says how long the value was
+    assert len(response.content) < 400, len(response.content)
+
+
+def test_prefer_archetype_is_refused_on_odyssey_which_has_none(client):
+    created = client.post("/api/journeys/create", json={"slug": "a", "displayName": "A"}, headers=ODYSSEY_AUTH)
+    assert created.status_code == 201
+    requests = [
+        ("POST", "/api/journeys/create", {"slug": "b", "displayName": "B"}),
+        ("GET", "/api/journeys/a", None),
+        ("PUT", "/api/journeys/a", {"displayName": "Changed"}),
+    ]
+    for method, path, body in requests:
+        for how in ({"headers": {**ODYSSEY_AUTH, "Prefer": "archetype=converted"}}, {"params": {"__archetype": "bot"}}):
+            kwargs = {"headers": ODYSSEY_AUTH, **how}
+            response = client.request(method, path, json=body, **kwargs)
+            assert response.status_code == 400, (method, response.text)
+            message = response.json()["error"]
+            assert "no archetypes" in message, message
+            assert "high-intent" not in message  # the visitor archetypes are not Odyssey's to offer
+    # Nothing changed: no journey b, journey a as created.
+    assert client.get("/api/journeys/b", headers=ODYSSEY_AUTH).status_code == 404
+    assert client.get("/api/journeys/a", headers=ODYSSEY_AUTH).json()["displayName"] == "A"

@@ -11,7 +11,7 @@ from mockserver.apis import BEHAVIOURS
 from mockserver.app import create_app
 from mockserver.config import LatencyRange, ServerConfig
 from mockserver.exchange import ApiBehaviour
-from mockserver.pipeline import ApiPipeline
+from mockserver.pipeline import MAX_HEADER_BYTES, MAX_TARGET_BYTES, ApiPipeline, oversized_head
 
 
 def test_huge_integers_and_lone_surrogates_do_not_break_the_server(client):
@@ -230,3 +230,34 @@ def test_admin_refuses_browser_pages_and_rebound_host_names(client):
     assert rebound.status_code == 403
     local_page = client.get("/__admin/health", headers={"Origin": "http://localhost:3000"})
     assert local_page.status_code == 200
+
+
+def _scope(path: bytes, query: bytes = b"", headers: list[tuple[bytes, bytes]] | None = None) -> dict[str, object]:
+    return {"path": path.decode(), "raw_path": path, "query_string": query, "headers": headers or []}
+
+
+def test_the_head_limits_are_exact():
+
+    path = b"/api/journey/" + b"p" * (MAX_TARGET_BYTES - 13)
+    assert oversized_head(_scope(path)) is None
+    assert oversized_head(_scope(path + b"p")).status == 414
+    # The query and its "?" count towards the target.
+    assert oversized_head(_scope(path[:-3], b"a=")) is None
+    assert oversized_head(_scope(path[:-3], b"a=b")).status == 414
+    # A header line counts as `name: value` and its line end.
+    exact = [(b"x-padding", b"h" * (MAX_HEADER_BYTES - len(b"x-padding: \r\n")))]
+    assert oversized_head(_scope(b"/", headers=exact)) is None
+    assert oversized_head(_scope(b"/", headers=[(b"x-padding", exact[0][1] + b"h")])).status == 431
+
+
+def test_oversized_requests_are_refused_in_process_too(client):
+    long_path = "/data-api/v3/journeys/" + "p" * 9000
+    response = client.get(long_path, headers=YOFI_HEADERS)
+    assert response.status_code == 414
+    assert response.json()["errors"][0]["title"] == "Request-URI Too Long"  # http.HTTPStatus(414).phrase
+    padded = client.get("/api/journey/a", headers={**JOURVEX_AUTH, "X-Padding": "h" * 17_000})
+    assert padded.status_code == 431
+    assert set(padded.json()) == {"error"}
+    admin = client.get("/__admin/requests", params={"status": "2" * 9000})
+    assert admin.status_code == 414
+    assert set(admin.json()) == {"error"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mockserver.specs import Parameter
-from mockserver.validation import _ParameterCheck
+from mockserver.validation import Problem, _ParameterCheck, join_messages
 
 
 @pytest.mark.parametrize(
@@ -30,3 +30,8 @@ def test_query_and_header_parameters_are_always_checked() -> None:
         check = _ParameterCheck(Parameter("id", location, False, {"type": "string", "minLength": 1}))
         assert check.checks_value
         assert not check.check.is_valid("")
+
+
+def test_messages_are_joined_once_each() -> None:
+    problems = [Problem("body", "slug", "bad"), Problem("body", "slug", "bad"), Problem("body", "name", "long")]
+    assert join_messages(str(problem) for problem in problems) == "slug: bad; name: long"
