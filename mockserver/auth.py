@@ -52,7 +52,7 @@ class Authenticator:
     def __init__(
         self, api: str, policy: TokenPolicy, rules: Iterable[TokenRule], documented_scopes: frozenset[str]
     ) -> None:
-        self._api = api
+        """`rules`: every `--token` rule; those of `api` make its allow-list."""
         self._policy = policy
         self._documented_scopes = documented_scopes
         self._allow_list: Mapping[str, TokenRule] = {rule.value: rule for rule in rules if rule.api == api}

@@ -105,3 +105,20 @@ def test_the_checker_reports_violations():
     ]
     assert violations("fixtures.plugin", "from contracts import checks") == ["contracts.checks (contracts)"]
     assert violations("mockserver.store", "from mockserver import jsonio") == []
+
+
+def test_the_prose_table_says_what_the_enforced_table_says():
+    # ARCHITECTURE.md states the layers twice: for readers, and for this test. They must not drift apart.
+    text = (ROOT / "ARCHITECTURE.md").read_text()
+    prose = {}
+    for line in text.split("| layer | modules |", 1)[1].split("\n\n", 1)[0].splitlines()[2:]:
+        layer, modules, _knows, allowed = (cell.strip() for cell in line.strip("|").split("|"))
+        prose[layer] = (
+            {name.removesuffix(".*") for name in re.findall(r"`([\w.*]+)`", modules)},
+            {word for word in re.findall(r"[a-z]+", allowed.split("—")[0]) if word in LAYERS},
+        )
+    for layer, (prefixes, allowed) in LAYERS.items():
+        named, said_allowed = prose[layer]
+        assert set(prefixes) <= named, (layer, set(prefixes) - named)
+        if layer != "entry":  # "everything" in words
+            assert said_allowed == set(allowed), (layer, said_allowed ^ set(allowed))
