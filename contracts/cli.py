@@ -9,6 +9,7 @@ configuration error.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import sys
 from collections.abc import Sequence
@@ -133,7 +134,26 @@ def pytest_arguments(arguments: argparse.Namespace, settings: ContractSettings) 
     return options
 
 
+#: What `journeymock contracts` needs beyond the base install.
+CONTRACTS_EXTRA: Final = ("schemathesis", "hypothesis", "pytest")
+
+
+def missing_extra() -> str | None:
+    """Why the contract runner cannot run in this environment, or None when it can."""
+    missing = [name for name in CONTRACTS_EXTRA if importlib.util.find_spec(name) is None]
+    if not missing:
+        return None
+    return (
+        f"the contract runner needs {', '.join(missing)}, which the base install leaves out: "
+        "pip install 'journeymock[contracts]'"
+    )
+
+
 def run(arguments: argparse.Namespace) -> int:
+    problem = missing_extra()
+    if problem is not None:
+        print(f"{PROG}: error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         settings = settings_from(arguments)
     except ConfigurationError as error:

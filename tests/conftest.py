@@ -77,6 +77,7 @@ def wheel_environment(tmp_path_factory: pytest.TempPathFactory) -> WheelEnvironm
     (wheel,) = dist.glob("journeymock-*.whl")
     venv.create(root / "venv", with_pip=True)
     made = WheelEnvironment(wheel, root / "venv" / "bin" / "python")
-    installed = made.run([str(made.python), "-m", "pip", "install", "-q", str(wheel)], root)
+    # With the contract runner's extra: the product as CI users install it (the plugin's users have pytest).
+    installed = made.run([str(made.python), "-m", "pip", "install", "-q", f"{wheel}[contracts]"], root)
     assert installed.returncode == 0, installed.stderr
     return made

@@ -140,3 +140,27 @@ def test_a_state_file_path_of_a_fresh_store_is_ok(tmp_path: Path):
 
     open_store(tmp_path / "journeys.sqlite").close()
     open_store(tmp_path / "journeys.sqlite").close()  # reopening an existing store is fine
+
+
+def test_contracts_without_the_extra_say_how_to_install_it(monkeypatch, capsys):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *rest: None if name == "schemathesis" else real(name, *rest)
+    )
+    assert main(["contracts", "--api", "jourvex"]) == 2
+    error = capsys.readouterr().err
+    assert "needs schemathesis" in error and "pip install 'journeymock[contracts]'" in error
+
+
+def test_the_base_install_leaves_the_contract_runner_out():
+    import tomllib
+
+    from support import REPO_ROOT
+
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    base = " ".join(project["dependencies"])
+    for name in ("schemathesis", "hypothesis", "pytest"):
+        assert name not in base
+        assert any(requirement.startswith(name) for requirement in project["optional-dependencies"]["contracts"])
