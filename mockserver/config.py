@@ -313,7 +313,7 @@ class ServeOptions:
     """How `journeymock serve` runs the app: where it listens and with how many processes."""
 
     host: str = setting("127.0.0.1", "interface to bind", parse=parse_host, metavar="HOST", places=SERVE_ONLY)
-    port: int = setting(8000, "port to bind (0: any free port)", parse=parse_port, places=SERVE_ONLY)
+    port: int = setting(8000, "port to bind (0: any free port)", parse=parse_port, metavar="PORT", places=SERVE_ONLY)
     workers: int = setting(
         1,
         "uvicorn worker processes sharing --state",

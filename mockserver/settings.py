@@ -301,3 +301,32 @@ def describe(instance: Any, place: Place = "pytest") -> str:
             shown = item.encode(value)
             parts.append(f"{item.name}={','.join(shown) if isinstance(shown, list) else shown}")
     return " ".join(parts)
+
+
+def markdown_table(classes: tuple[type, ...], place: Place) -> str:
+    """The settings of `classes` at `place` as the README's table: pytest marker argument and option, or serve
+    option, with default and meaning. The README holds this text verbatim (a test compares them)."""
+    rows = []
+    for item in (item for cls in classes for item in settable(cls, place)):
+        if place == "pytest":
+            option = pytest_option_name(item)
+        else:
+            option = item.flag_option(place) if item.setting.flag else item.option_name()
+        if not item.setting.flag and item.setting.metavar:
+            option += f" {item.setting.metavar}"
+        default = item.default_for(place)
+        if item.setting.flag:
+            shown = "on" if default else "off"
+        else:
+            encoded = item.encode(default)
+            shown = ", ".join(encoded) if isinstance(encoded, list) else encoded
+        cells = [f"`{item.name}=`"] if place == "pytest" else []
+        cells += [f"`{option}`", f"`{shown}`" if shown not in (None, "") else "—", item.setting.help]
+        rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    header = (
+        "| marker argument | command-line option | default | meaning |"
+        if place == "pytest"
+        else "| option | default | meaning |"
+    )
+    rule = "|---" * header.count(" | ") + "|---|"
+    return "\n".join([header, rule, *rows])

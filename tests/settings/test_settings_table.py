@@ -114,3 +114,29 @@ def test_every_option_refuses_its_invalid_example(cls):
 def test_replace_refuses_settings_the_plugin_does_not_offer():
     with pytest.raises(SettingError, match="unknown journeymock setting 'state_path'"):
         ServerConfig().replace(state_path="x.sqlite")
+
+
+def test_the_readme_tables_are_generated_from_the_settings():
+    from support import REPO_ROOT
+
+    from mockserver.settings import markdown_table
+
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert markdown_table((ServeOptions, ServerConfig), "serve") in readme
+    assert markdown_table((ServerConfig,), "pytest") in readme
+
+
+def test_the_readme_synopsis_of_serve_names_every_option():
+    import re
+
+    from support import REPO_ROOT
+
+    readme = (REPO_ROOT / "README.md").read_text()
+    synopsis = readme.split("```\njourneymock serve ", 1)[1].split("```", 1)[0]
+    named = set(re.findall(r"\[(--[a-z-]+)", synopsis))
+    expected = {
+        item.flag_option("serve") if item.setting.flag else item.option_name()
+        for cls in (ServeOptions, ServerConfig)
+        for item in settable(cls, "serve")
+    }
+    assert named == expected
