@@ -7,11 +7,11 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from mockserver.clock import format_instant, parse_instant
 from mockserver.specs import API_NAMES
+from mockserver.store import StateLocation, parse_state
 
 #: Environment variable that hands the configuration to uvicorn worker processes.
 CONFIG_ENV = "JOURNEYMOCK_CONFIG"
@@ -40,7 +40,8 @@ class ServerConfig:
     apis: tuple[str, ...] = API_NAMES
     seed: int = 0
     now: datetime | None = None
-    state_path: Path | None = None
+    #: `--state`: None (memory), a SQLite file, or a PostgreSQL database (`DatabaseUrl`).
+    state_path: StateLocation = None
     latency: LatencyRange | None = None
     error_rate: float = 0.0
     rate_limit: float | None = None
@@ -65,7 +66,7 @@ class ServerConfig:
             apis=tuple(data["apis"]),
             seed=int(data["seed"]),
             now=parse_instant(data["now"]) if data["now"] else None,
-            state_path=Path(data["state_path"]) if data["state_path"] else None,
+            state_path=parse_state(data["state_path"]) if data["state_path"] else None,
             latency=LatencyRange(**data["latency"]) if data["latency"] else None,
             error_rate=float(data["error_rate"]),
             rate_limit=data["rate_limit"],

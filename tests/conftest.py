@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from postgres import PostgresServer, Unavailable, postgres_server
 from starlette.testclient import TestClient
 from support import FIXED_NOW
 
@@ -37,3 +38,20 @@ def make_client() -> Iterator[ClientFactory]:
 @pytest.fixture
 def client(make_client: ClientFactory) -> TestClient:
     return make_client()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL for the whole session (`tests/postgres.py`); skipped, saying why, only without one."""
+    try:
+        with postgres_server() as server:
+            yield server
+    except Unavailable as reason:
+        pytest.skip(f"no PostgreSQL for these tests: {reason}")
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresServer) -> Iterator[str]:
+    """A fresh database of the session's PostgreSQL, dropped after the test."""
+    with postgres.database() as url:
+        yield url
