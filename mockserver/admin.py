@@ -9,8 +9,11 @@ Admin calls from loopback clients are always allowed; from anywhere else they ne
 from __future__ import annotations
 
 import hmac
+import os
+import socket
 from collections.abc import Awaitable, Callable
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -19,6 +22,7 @@ from mockserver import __version__, jsonio
 from mockserver.clock import format_instant
 from mockserver.pipeline import ApiPipeline, is_loopback
 from mockserver.specs import ApiSpec
+from mockserver.store import StoreUnavailable
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
@@ -41,8 +45,14 @@ def _is_loopback_name(authority: str | None) -> bool:
     return host in LOOPBACK_NAMES or is_loopback(host)
 
 
+def replica_name() -> str:
+    """Which server process answered: `host:pid` (several replicas, or workers, share one store)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def admin_routes(pipeline: ApiPipeline, specs: dict[str, ApiSpec]) -> list[Route]:
     config = pipeline.config
+    store = pipeline.store
 
     def guarded(endpoint: Endpoint) -> Endpoint:
         async def check(request: Request) -> Response:
@@ -74,7 +84,9 @@ def admin_routes(pipeline: ApiPipeline, specs: dict[str, ApiSpec]) -> list[Route
                 "apis": list(specs),
                 "seed": config.seed,
                 "now": format_instant(config.now) if config.now else None,
-                "state": str(config.state_path) if config.state_path else "memory",
+                "state": store.location,
+                "store": {"kind": store.kind, "location": store.location},
+                "replica": replica_name(),
                 "journal": {"entries": len(pipeline.journal), "capacity": config.journal_size},
             }
         )
@@ -92,9 +104,16 @@ def admin_routes(pipeline: ApiPipeline, specs: dict[str, ApiSpec]) -> list[Route
         return Response(status_code=204)
 
     async def reset(_request: Request) -> Response:
+        # The journal and the rate-limit buckets are this process's own; the store is shared by every replica.
         pipeline.journal.clear()
-        pipeline.store.clear()
         pipeline.faults.reset()
+        try:
+            if store.blocking:
+                await run_in_threadpool(store.clear)
+            else:
+                store.clear()
+        except StoreUnavailable as error:
+            return JSONResponse({"error": error.message}, status_code=error.status, headers=dict(error.headers))
         return Response(status_code=204)
 
     async def spec(request: Request) -> Response:

@@ -6,7 +6,6 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from contracts.cli import register as register_contracts
 from fixtures.cli import register as register_fixtures
@@ -21,6 +20,7 @@ from mockserver.config import (
     parse_token,
 )
 from mockserver.specs import SpecError
+from mockserver.store import parse_state
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
@@ -40,7 +40,12 @@ def _add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         type=argument_type(parse_instant, "instant"),
         help="fix the clock at this ISO 8601 instant (default: the real time)",
     )
-    parser.add_argument("--state", type=Path, metavar="PATH.sqlite", help="keep created journeys in this SQLite file")
+    parser.add_argument(
+        "--state",
+        type=argument_type(parse_state, "state"),
+        metavar="PATH.sqlite|postgresql://URL",
+        help="keep created journeys (and the moved clock) in this SQLite file or PostgreSQL database (default: memory)",
+    )
     parser.add_argument(
         "--latency", type=argument_type(parse_latency, "latency"), metavar="MS|MIN-MAX", help="add latency"
     )

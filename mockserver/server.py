@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 
 import uvicorn
 
 from mockserver.app import JourneymockApp, create_app
 from mockserver.config import CONFIG_ENV, ServerConfig
+from mockserver.store import StoreUnreachable, open_store
 
 
 @dataclass(frozen=True)
@@ -25,10 +27,24 @@ def app_from_environment() -> JourneymockApp:
     return create_app(ServerConfig.from_json(text) if text else ServerConfig())
 
 
+def _opened(config: ServerConfig, workers: int) -> JourneymockApp | None:
+    """The app of a single process (None with workers), with its store opened — and migrated — before serving
+    starts: a store that cannot be opened is one line on stderr and exit status 2, not a traceback per worker."""
+    try:
+        if workers == 1:
+            return create_app(config)
+        open_store(config.state_path).close()
+    except StoreUnreachable as error:
+        print(f"journeymock serve: error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    return None
+
+
 def serve(config: ServerConfig, options: ServeOptions) -> None:
     # Per-request access logging halves throughput; the request journal keeps the record instead.
     access_log = options.log_level == "debug"
-    if options.workers > 1:
+    app = _opened(config, options.workers)
+    if app is None:
         os.environ[CONFIG_ENV] = config.to_json()
         uvicorn.run(
             "mockserver.server:app_from_environment",
@@ -42,7 +58,7 @@ def serve(config: ServerConfig, options: ServeOptions) -> None:
         )
     else:
         uvicorn.run(
-            create_app(config),
+            app,
             host=options.host,
             port=options.port,
             log_level=options.log_level,
