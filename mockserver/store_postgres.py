@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -43,7 +43,8 @@ from mockserver.store import (
 logger = logging.getLogger("journeymock")
 
 T = TypeVar("T")
-Connection = psycopg.Connection[TupleRow]
+# An explicit alias: the mypyc build sees psycopg as untyped, and a plain assignment of Any is no type.
+Connection: TypeAlias = psycopg.Connection[TupleRow]
 
 #: Seconds a request waits for a pooled connection before it is answered 503.
 POOL_TIMEOUT = 3.0
