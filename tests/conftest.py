@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from postgres import PostgresServer, Unavailable, postgres_server
+from postgres import REQUIRED_ENV, PostgresServer, Unavailable, postgres_server
 from starlette.testclient import TestClient
 from support import FIXED_NOW
 
@@ -47,6 +48,8 @@ def postgres() -> Iterator[PostgresServer]:
         with postgres_server() as server:
             yield server
     except Unavailable as reason:
+        if os.environ.get(REQUIRED_ENV):
+            pytest.fail(f"{REQUIRED_ENV} is set and there is no PostgreSQL: {reason}")
         pytest.skip(f"no PostgreSQL for these tests: {reason}")
 
 

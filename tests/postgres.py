@@ -27,6 +27,8 @@ from psycopg import sql
 from support import free_port
 
 URL_ENV = "JOURNEYMOCK_TEST_POSTGRES_URL"
+#: Set (by `.ci/run`) where the PostgreSQL tests must run: no PostgreSQL is then a failure, not a skip.
+REQUIRED_ENV = "JOURNEYMOCK_TEST_POSTGRES_REQUIRED"
 SERVER_USER = "postgres"
 
 

@@ -124,3 +124,13 @@ def test_a_database_that_goes_away_gives_unavailable_and_one_that_returns_is_use
         assert store.create(journey("after")) is True
     finally:
         store.close()
+
+
+def test_without_postgresql_installed_the_fixture_says_why(monkeypatch):
+    import postgres
+
+    monkeypatch.setattr(postgres.shutil, "which", lambda _name: None)
+    monkeypatch.setattr(postgres.glob, "glob", lambda _pattern: [])
+    cluster = postgres.throwaway_cluster()
+    with pytest.raises(postgres.Unavailable, match=r"PostgreSQL is not installed .*apt-get install postgresql"):
+        cluster.__enter__()
