@@ -9,9 +9,10 @@ replica each), read throughput of two replicas over one PostgreSQL against one, 
 Each store gets a fresh `journeymock serve --api jourvex --api odyssey` (1 worker) pinned like `benchmarks.run`
 (server on the first core, load on the others). Creates: `POST /api/journeys/create`, a new slug per request.
 Reads: `GET /api/journeys/{slug}` cycling over the journeys the create load made. Jourvex: `GET /api/journey/{id}`
-with new ids, which touches no store, on the same server. The load is always the bundled generator (wrk sends no
-bodies). The replica comparison runs unpinned, since two replicas on one pinned core could not differ from one;
-PostgreSQL itself is never pinned, so it shares the machine with the servers and the load.
+with new ids, which touches no store, on the same server before the creates (store empty) and after them (full).
+The load is always the bundled generator (wrk sends no bodies). The replica comparison runs unpinned, since two
+replicas on one pinned core could not differ from one; PostgreSQL itself is never pinned, so it shares the
+machine with the servers and the load.
 """
 
 from __future__ import annotations
@@ -180,8 +181,8 @@ def reads(port: int, connections: int, duration_s: float, tag: str, journeys: in
     )
 
 
-def jourvex_reads(port: int, connections: int, duration_s: float) -> LoadSpec:
-    return LoadSpec(LOOPBACK, port, targets.JOURNEY_PREFIX, targets.HEADERS, connections, duration_s, id_tag="j")
+def jourvex_reads(port: int, connections: int, duration_s: float, tag: str) -> LoadSpec:
+    return LoadSpec(LOOPBACK, port, targets.JOURNEY_PREFIX, targets.HEADERS, connections, duration_s, id_tag=tag)
 
 
 def measured(method: load.LoadMethod, server: Server, spec: LoadSpec) -> Phase:
@@ -192,27 +193,42 @@ def measured(method: load.LoadMethod, server: Server, spec: LoadSpec) -> Phase:
     return Phase(result, per_request)
 
 
-def one_replica(store: str, settings: Settings, method: load.LoadMethod, pinning: Pinning) -> StoreResult:
-    outcome = StoreResult(store)
+@contextlib.contextmanager
+def running(name: str, state: str | None, pinning: Pinning) -> Iterator[Server]:
+    server = start(name, state, pinning)
     try:
-        with state_for(store, settings) as state:
-            server = start(f"odyssey-{store}", state, pinning)
-            try:
-                port, connections, duration = server.port, settings.connections, settings.duration_s
-                method.run(creates(port, connections, min(1.0, duration), "w", count=300))  # warm-up
-                made = measured(method, server, creates(port, connections, duration, "c"))
-                outcome.phases["create"] = made
-                if made.result.http_errors or made.result.socket_errors:
-                    raise RuntimeError(f"creates failed: {made.result.to_json()}")
-                outcome.phases["read"] = measured(
-                    method, server, reads(port, connections, duration, "c", made.result.requests)
-                )
-                outcome.phases["jourvex"] = measured(method, server, jourvex_reads(port, connections, duration))
-            finally:
-                stop_server(server)
+        yield server
+    finally:
+        stop_server(server)
+
+
+@contextlib.contextmanager
+def failure_recorded(outcome: StoreResult | ReplicaResult, name: str) -> Iterator[None]:
+    """A store or server that fails is reported with the reason, and the other measurements go on."""
+    try:
+        yield
     except (OSError, RuntimeError, psycopg.Error, load.LoadError) as error:
         outcome.status, outcome.problem = "failed", f"{type(error).__name__}: {error}"
-        log(f"{store}: {outcome.problem}")
+        log(f"{name}: {outcome.problem}")
+
+
+def one_replica(store: str, settings: Settings, method: load.LoadMethod, pinning: Pinning) -> StoreResult:
+    outcome = StoreResult(store)
+    with (
+        failure_recorded(outcome, store),
+        state_for(store, settings) as state,
+        running(f"odyssey-{store}", state, pinning) as server,
+    ):
+        port, connections, duration = server.port, settings.connections, settings.duration_s
+        method.run(creates(port, connections, min(1.0, duration), "w", count=300))  # warm-up
+        # Jourvex before and after the store fills: its reads must not depend on what the store holds.
+        outcome.phases["jourvex-empty"] = measured(method, server, jourvex_reads(port, connections, duration, "e"))
+        made = measured(method, server, creates(port, connections, duration, "c"))
+        outcome.phases["create"] = made
+        if made.result.http_errors or made.result.socket_errors:
+            raise RuntimeError(f"creates failed: {made.result.to_json()}")
+        outcome.phases["read"] = measured(method, server, reads(port, connections, duration, "c", made.result.requests))
+        outcome.phases["jourvex"] = measured(method, server, jourvex_reads(port, connections, duration, "j"))
     return outcome
 
 
@@ -221,35 +237,26 @@ def replicas(settings: Settings) -> ReplicaResult:
     unpinned = Pinning((), (), "none")
     method = load.python_method(unpinned)
     outcome = ReplicaResult()
-    try:
-        with fresh_database(settings.postgres_url) as url:
-            first = start("odyssey-replica-a", url, unpinned)
-            try:
-                second = start("odyssey-replica-b", url, unpinned)
-                try:
-                    fill = method.run(creates(first.port, settings.connections, 60.0, "r", count=5000))
-                    outcome.journeys = fill.requests - fill.http_errors
-                    if fill.http_errors or fill.socket_errors:
-                        raise RuntimeError(f"the fill failed: {fill.to_json()}")
-                    half = max(1, settings.connections // 2)
-                    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-                        for _ in range(settings.rounds):
-                            spec = reads(first.port, settings.connections, settings.duration_s, "r", outcome.journeys)
-                            outcome.one.append(method.run(spec))
-                            pair = [
-                                pool.submit(
-                                    method.run, reads(server.port, half, settings.duration_s, "r", outcome.journeys)
-                                )
-                                for server in (first, second)
-                            ]
-                            outcome.two.append([future.result() for future in pair])
-                finally:
-                    stop_server(second)
-            finally:
-                stop_server(first)
-    except (OSError, RuntimeError, psycopg.Error, load.LoadError) as error:
-        outcome.status, outcome.problem = "failed", f"{type(error).__name__}: {error}"
-        log(f"replicas: {outcome.problem}")
+    duration, connections = settings.duration_s, settings.connections
+    with (
+        failure_recorded(outcome, "replicas"),
+        fresh_database(settings.postgres_url) as url,
+        running("odyssey-replica-a", url, unpinned) as first,
+        running("odyssey-replica-b", url, unpinned) as second,
+        concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool,
+    ):
+        fill = method.run(creates(first.port, connections, 60.0, "r", count=5000))
+        outcome.journeys = fill.requests - fill.http_errors
+        if fill.http_errors or fill.socket_errors:
+            raise RuntimeError(f"the fill failed: {fill.to_json()}")
+        half = max(1, connections // 2)
+        for _ in range(settings.rounds):
+            outcome.one.append(method.run(reads(first.port, connections, duration, "r", outcome.journeys)))
+            pair = [
+                pool.submit(method.run, reads(server.port, half, duration, "r", outcome.journeys))
+                for server in (first, second)
+            ]
+            outcome.two.append([future.result() for future in pair])
     return outcome
 
 
@@ -264,19 +271,21 @@ def markdown(stores: list[StoreResult], pair: ReplicaResult | None, meta: dict[s
         f"{meta['settings']['connections']} connections, {meta['settings']['duration_s']:g} s per load",
         "",
         "| store | creates/s | create p50 / p99 ms | CPU µs/create | reads/s | read p50 / p99 ms | CPU µs/read "
-        "| Jourvex reads/s | errors |",
+        "| Jourvex reads/s (CPU µs/read), store empty → full | errors |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for outcome in stores:
         if outcome.status != "ok":
             lines.append(f"| {outcome.store} | {outcome.status}: {outcome.problem} |  |  |  |  |  |  |  |")
             continue
-        made, read, jourvex = (outcome.phases[name] for name in ("create", "read", "jourvex"))
+        made, read, empty, jourvex = (outcome.phases[name] for name in ("create", "read", "jourvex-empty", "jourvex"))
         errors = sum(phase.result.http_errors + phase.result.socket_errors for phase in outcome.phases.values())
         lines.append(
             f"| {outcome.store} | {made.result.rps:,.0f} | {_ms(made.result.p50_ms)} / {_ms(made.result.p99_ms)} "
             f"| {made.cpu_us_per_request} | {read.result.rps:,.0f} | {_ms(read.result.p50_ms)} / "
-            f"{_ms(read.result.p99_ms)} | {read.cpu_us_per_request} | {jourvex.result.rps:,.0f} | {errors} |"
+            f"{_ms(read.result.p99_ms)} | {read.cpu_us_per_request} "
+            f"| {empty.result.rps:,.0f} ({empty.cpu_us_per_request}) → {jourvex.result.rps:,.0f} "
+            f"({jourvex.cpu_us_per_request}) | {errors} |"
         )
     if pair is not None:
         lines += ["", "| PostgreSQL reads, unpinned | req/s (median of rounds) | rounds | p99 ms (worst) | errors |"]

@@ -149,7 +149,7 @@ def test_quick_odyssey_benchmark_of_every_store(tmp_path: Path) -> None:
     assert [store["store"] for store in document["stores"]] == ["memory", "sqlite", "postgresql"]
     for store in document["stores"]:
         assert store["status"] == "ok", store
-        for phase in ("create", "read", "jourvex"):
+        for phase in ("create", "read", "jourvex-empty", "jourvex"):
             assert store["phases"][phase]["rps"] > 0
             assert store["phases"][phase]["http_errors"] == 0
     assert document["replicas"]["two_rps_median"] > 0
