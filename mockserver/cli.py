@@ -44,7 +44,7 @@ def _add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--state",
         type=argument_type(parse_state, "state"),
         metavar="PATH.sqlite|postgresql://URL",
-        help="keep created journeys (and the moved clock) in this SQLite file or PostgreSQL database (default: memory)",
+        help="keep created journeys in this SQLite file or PostgreSQL database (any libpq URL; default: memory)",
     )
     parser.add_argument(
         "--latency", type=argument_type(parse_latency, "latency"), metavar="MS|MIN-MAX", help="add latency"

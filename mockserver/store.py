@@ -22,7 +22,6 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from mockserver import jsonio
 from mockserver.clock import parse_instant
@@ -75,23 +74,39 @@ def parse_state(text: str) -> StateLocation:
             f"state URL scheme {scheme.group(1)!r} is not supported: use postgresql:// (or postgres://), "
             "a SQLite file path or :memory:"
         )
-    split = urlsplit(text)
-    if not split.hostname and not dict(parse_qsl(split.query)).get("host"):
-        raise ValueError(f"state URL {redact_url(text)!r} names no host (postgresql://USER@HOST:PORT/DATABASE)")
+    # libpq's own parser, so that what is accepted here is what the server will connect with. Imported here:
+    # memory and SQLite users never load psycopg.
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    shown = redact_url(text)
     try:
-        split.port  # noqa: B018 - urlsplit checks the port only when asked
-    except ValueError as error:
-        raise ValueError(f"state URL {redact_url(text)!r} is malformed: {error}") from None
+        settings = conninfo_to_dict(text)
+    except psycopg.Error as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0].replace(text, shown)
+        raise ValueError(f"state URL {shown!r} is malformed: {reason}") from None
+    ports = str(settings.get("port") or "")
+    if not all(port.isdigit() for port in ports.split(",") if port):
+        raise ValueError(f"state URL {shown!r} is malformed: port {ports!r} is not a number")
     return DatabaseUrl(text)
 
 
 def redact_url(url: str) -> str:
-    """The URL without its password (in the user part or a `password=` query parameter)."""
-    split = urlsplit(url)
-    userinfo, at, hosts = split.netloc.rpartition("@")
-    netloc = (userinfo.partition(":")[0] + at + hosts) if at else split.netloc
-    query = urlencode([(key, value) for key, value in parse_qsl(split.query) if key != "password"], safe="/:")
-    return urlunsplit((split.scheme, netloc, split.path, query, split.fragment))
+    """The URL without its password (in the user part or a `password=` query parameter). Plain text surgery
+    rather than urllib, which refuses some URLs libpq accepts (several hosts, a malformed IPv6 address)."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return url
+    authority_end = min((index for index in map(rest.find, "/?#") if index >= 0), default=len(rest))
+    authority, tail = rest[:authority_end], rest[authority_end:]
+    userinfo, at, hosts = authority.rpartition("@")
+    if at:
+        authority = userinfo.partition(":")[0] + at + hosts
+    before_fragment, hash_mark, fragment = tail.partition("#")
+    path, question_mark, query = before_fragment.partition("?")
+    kept = [item for item in query.split("&") if item and item.split("=", 1)[0].lower() != "password"]
+    query_text = "?" + "&".join(kept) if question_mark and kept else ""
+    return f"{scheme}://{authority}{path}{query_text}{hash_mark}{fragment}"
 
 
 class StoreUnreachable(Exception):

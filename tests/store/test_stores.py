@@ -290,6 +290,8 @@ def test_a_store_behaves_as_a_dictionary_keyed_by_organisation_and_slug(store, s
             "postgresql:///journeymock?host=/run/postgresql",
             DatabaseUrl("postgresql:///journeymock?host=/run/postgresql"),
         ),
+        ("postgresql:///journeymock", DatabaseUrl("postgresql:///journeymock")),
+        ("postgresql://jm@h1:5432,h2:5433/x", DatabaseUrl("postgresql://jm@h1:5432,h2:5433/x")),
     ],
 )
 def test_state_text_names_memory_a_sqlite_file_or_a_database(text, expected):
@@ -301,8 +303,9 @@ def test_state_text_names_memory_a_sqlite_file_or_a_database(text, expected):
     [
         ("", "empty"),
         ("mysql://db/x", "scheme 'mysql' is not supported"),
-        ("postgresql:///journeymock", "names no host"),
-        ("postgresql://jm:pw@db:port/x", "malformed"),
+        ("postgresql://jm:pw@db:port/x", "port 'port' is not a number"),
+        ("postgresql://jm:pw@db/x?colour=blue", 'malformed: invalid URI query parameter: "colour"'),
+        ("postgresql://jm:pw@[::1/x", "malformed: end of string reached"),
     ],
 )
 def test_unusable_state_text_is_refused_with_a_reason(text, message):
@@ -318,6 +321,8 @@ def test_unusable_state_text_is_refused_with_a_reason(text, message):
         ("postgresql://jm@db/x?password=s3cret&sslmode=require", "postgresql://jm@db/x?sslmode=require"),
         ("postgres://:s3cret@db/x", "postgres://@db/x"),
         ("postgresql://jm:p%40ss@h1:5432,h2:5433/x", "postgresql://jm@h1:5432,h2:5433/x"),
+        ("postgresql://jm:s3cret@[::1/x?password=s3cret#f", "postgresql://jm@[::1/x#f"),
+        ("postgresql:///x?Password=s3cret", "postgresql:///x"),
     ],
 )
 def test_a_database_url_is_shown_without_its_password(url, shown):
