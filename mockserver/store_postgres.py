@@ -123,9 +123,11 @@ class PostgresStore:
         connect_timeout = int(settings.get("connect_timeout") or CONNECT_TIMEOUT)
         try:
             with psycopg.connect(url.url, autocommit=True, connect_timeout=connect_timeout) as connection:
-                migrate(connection)
+                found = migrate(connection)
         except psycopg.Error as error:
             raise StoreUnreachable(f"cannot reach PostgreSQL at {self.location}: {first_line(error)}") from None
+        migrated = f"migrated from version {found}" if found < SCHEMA_VERSION else "up to date"
+        logger.info("journeys in PostgreSQL at %s: schema version %d, %s", self.location, SCHEMA_VERSION, migrated)
         self._available = True
         self._state_lock = threading.Lock()
         self._pool: ConnectionPool[Connection] = ConnectionPool(

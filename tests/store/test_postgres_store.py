@@ -57,11 +57,17 @@ def test_replicas_starting_together_migrate_the_schema_once(postgres_url):
             store.close()
 
 
-def test_opening_again_keeps_the_schema_and_the_journeys(postgres_url):
+def test_opening_again_keeps_the_schema_and_the_journeys(postgres_url, caplog):
+    caplog.set_level("INFO", logger="journeymock")
     first = open_store(DatabaseUrl(postgres_url))
     first.create(journey("kept"))
     first.close()
     second = open_store(DatabaseUrl(postgres_url))
+    said = [record.getMessage() for record in caplog.records if "schema version" in record.getMessage()]
+    assert said == [
+        f"journeys in PostgreSQL at {DatabaseUrl(postgres_url).redacted}: schema version {SCHEMA_VERSION}, {state}"
+        for state in ("migrated from version 0", "up to date")
+    ]
     try:
         assert second.get("org_a", "kept") == journey("kept")
         assert schema_rows(postgres_url) == [(version,) for version in range(1, SCHEMA_VERSION + 1)]
