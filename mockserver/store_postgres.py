@@ -116,16 +116,23 @@ class PostgresStore:
 
     def __init__(self, url: DatabaseUrl) -> None:
         self.location = url.redacted
+
+        def reason(error: BaseException) -> str:
+            # libpq may quote the URL it was given: never with its password.
+            return first_line(error).replace(url.url, self.location)
+
         try:
             settings = conninfo_to_dict(url.url)
         except psycopg.ProgrammingError as error:
-            raise StoreUnreachable(f"invalid PostgreSQL URL {self.location}: {first_line(error)}") from None
+            raise StoreUnreachable(f"invalid PostgreSQL URL {self.location}: {reason(error)}") from None
         connect_timeout = int(settings.get("connect_timeout") or CONNECT_TIMEOUT)
         try:
             with psycopg.connect(url.url, autocommit=True, connect_timeout=connect_timeout) as connection:
                 found = migrate(connection)
         except psycopg.Error as error:
-            raise StoreUnreachable(f"cannot reach PostgreSQL at {self.location}: {first_line(error)}") from None
+            raise StoreUnreachable(f"cannot reach PostgreSQL at {self.location}: {reason(error)}") from None
+        except StoreUnreachable as error:
+            raise StoreUnreachable(f"PostgreSQL at {self.location}: {error}") from None
         migrated = f"migrated from version {found}" if found < SCHEMA_VERSION else "up to date"
         logger.info("journeys in PostgreSQL at %s: schema version %d, %s", self.location, SCHEMA_VERSION, migrated)
         self._available = True

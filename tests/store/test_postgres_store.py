@@ -79,8 +79,15 @@ def test_a_schema_newer_than_this_journeymock_is_refused(postgres_url):
     open_store(DatabaseUrl(postgres_url)).close()
     with psycopg.connect(postgres_url, autocommit=True) as connection:
         connection.execute("INSERT INTO journeymock_schema (version) VALUES (%s)", (SCHEMA_VERSION + 1,))
-    with pytest.raises(StoreUnreachable, match=f"schema is version {SCHEMA_VERSION + 1}, newer"):
+    with pytest.raises(StoreUnreachable, match=f"schema is version {SCHEMA_VERSION + 1}, newer") as refused:
         open_store(DatabaseUrl(postgres_url))
+    assert str(refused.value).startswith(f"PostgreSQL at {DatabaseUrl(postgres_url).redacted}: ")
+
+
+def test_a_url_libpq_refuses_is_named_without_its_password():
+    with pytest.raises(StoreUnreachable, match="invalid PostgreSQL URL") as refused:
+        PostgresStore(DatabaseUrl("postgresql://jm:s3cret@[::1/x"))
+    assert "s3cret" not in str(refused.value)
 
 
 def test_an_unreachable_database_at_start_is_named_without_its_password():
