@@ -10,7 +10,7 @@ import uvicorn
 
 from mockserver.app import JourneymockApp, create_app
 from mockserver.config import CONFIG_ENV, ServerConfig
-from mockserver.store import StoreUnreachable, open_store
+from mockserver.store import StoreError, open_store
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def _opened(config: ServerConfig, workers: int) -> JourneymockApp | None:
         if workers == 1:
             return create_app(config)
         open_store(config.state_path).close()
-    except StoreUnreachable as error:
+    except StoreError as error:
         print(f"journeymock serve: error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
     return None

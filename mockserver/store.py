@@ -109,8 +109,8 @@ def redact_url(url: str) -> str:
     return f"{scheme}://{authority}{path}{query_text}{hash_mark}{fragment}"
 
 
-class StoreUnreachable(Exception):
-    """The store cannot be opened (at start): the message names it without secrets and says why."""
+class StoreError(Exception):
+    """The store cannot be opened as configured (at start): the message names it, without secrets, and says why."""
 
 
 class StoreUnavailable(ApiError):
@@ -256,7 +256,7 @@ class SqliteStore:
                     connection.execute(statement)
                 connection.commit()
         except (OSError, sqlite3.Error) as error:
-            raise StoreUnreachable(f"cannot open the SQLite state file {path}: {error}") from None
+            raise StoreError(f"cannot open the SQLite state file {path}: {error}") from None
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
@@ -342,7 +342,7 @@ class SqliteStore:
 
 
 def open_store(location: StateLocation) -> JourneyStore:
-    """The store `--state` names, schema ready; `StoreUnreachable` when it cannot be opened."""
+    """The store `--state` names, schema ready; `StoreError` when it cannot be opened."""
     if isinstance(location, DatabaseUrl):
         # Imported here: psycopg loads only for servers that use PostgreSQL.
         from mockserver.store_postgres import PostgresStore

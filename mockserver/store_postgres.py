@@ -31,8 +31,8 @@ from mockserver.simulation import WorkflowJourney
 from mockserver.store import (
     ClockSetting,
     DatabaseUrl,
+    StoreError,
     StoreUnavailable,
-    StoreUnreachable,
     Update,
     decode_clock,
     decode_journey,
@@ -83,7 +83,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 def migrate(connection: Connection) -> int:
     """Bring the schema to `SCHEMA_VERSION`, once, whatever other replicas do at the same time; the version
-    found before. Raises `StoreUnreachable` for a database migrated by a newer journeymock."""
+    found before. Raises `StoreError` for a database migrated by a newer journeymock."""
     with connection.transaction():
         # Held to the end of the transaction: the second replica to start waits here, then finds the work done.
         connection.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
@@ -94,7 +94,7 @@ def migrate(connection: Connection) -> int:
         row = connection.execute("SELECT coalesce(max(version), 0) FROM journeymock_schema").fetchone()
         found = int(row[0]) if row else 0
         if found > SCHEMA_VERSION:
-            raise StoreUnreachable(
+            raise StoreError(
                 f"the database's journeymock schema is version {found}, newer than this journeymock's "
                 f"({SCHEMA_VERSION}): upgrade journeymock"
             )
@@ -124,15 +124,15 @@ class PostgresStore:
         try:
             settings = conninfo_to_dict(url.url)
         except psycopg.ProgrammingError as error:
-            raise StoreUnreachable(f"invalid PostgreSQL URL {self.location}: {reason(error)}") from None
+            raise StoreError(f"invalid PostgreSQL URL {self.location}: {reason(error)}") from None
         connect_timeout = int(settings.get("connect_timeout") or CONNECT_TIMEOUT)
         try:
             with psycopg.connect(url.url, autocommit=True, connect_timeout=connect_timeout) as connection:
                 found = migrate(connection)
         except psycopg.Error as error:
-            raise StoreUnreachable(f"cannot reach PostgreSQL at {self.location}: {reason(error)}") from None
-        except StoreUnreachable as error:
-            raise StoreUnreachable(f"PostgreSQL at {self.location}: {error}") from None
+            raise StoreError(f"cannot reach PostgreSQL at {self.location}: {reason(error)}") from None
+        except StoreError as error:
+            raise StoreError(f"PostgreSQL at {self.location}: {error}") from None
         migrated = f"migrated from version {found}" if found < SCHEMA_VERSION else "up to date"
         logger.info("journeys in PostgreSQL at %s: schema version %d, %s", self.location, SCHEMA_VERSION, migrated)
         self._available = True
