@@ -11,7 +11,7 @@ from typing import Any
 
 from mockserver.clock import format_instant, parse_instant
 from mockserver.specs import API_NAMES
-from mockserver.store import StateLocation, parse_state
+from mockserver.store import StateLocation, parse_state, state_text
 
 #: Environment variable that hands the configuration to uvicorn worker processes.
 CONFIG_ENV = "JOURNEYMOCK_CONFIG"
@@ -56,7 +56,7 @@ class ServerConfig:
     def to_json(self) -> str:
         data = asdict(self)
         data["now"] = format_instant(self.now) if self.now else None
-        data["state_path"] = str(self.state_path) if self.state_path else None
+        data["state_path"] = state_text(self.state_path)
         return json.dumps(data)
 
     @classmethod

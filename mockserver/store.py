@@ -40,13 +40,14 @@ RETRY_AFTER_SECONDS = 1
 
 @dataclass(frozen=True)
 class DatabaseUrl:
-    """A libpq URL (`postgresql://user:password@host:port/db?...`). Its password is never shown: `redacted` is
-    what logs, errors and `/__admin/health` print; `str()` is the URL itself, for the workers' configuration."""
+    """A libpq URL (`postgresql://user:password@host:port/db?...`) whose password is never shown: `str()`,
+    `repr()` and `redacted` leave it out, so that logs, errors and `/__admin/health` cannot leak it; only `url`
+    (what connecting and the workers' configuration need) holds it."""
 
     url: str = field(repr=False)
 
     def __str__(self) -> str:
-        return self.url
+        return self.redacted
 
     def __repr__(self) -> str:
         return f"DatabaseUrl({self.redacted!r})"
@@ -89,6 +90,13 @@ def parse_state(text: str) -> StateLocation:
     if not all(port.isdigit() for port in ports.split(",") if port):
         raise ValueError(f"state URL {shown!r} is malformed: port {ports!r} is not a number")
     return DatabaseUrl(text)
+
+
+def state_text(location: StateLocation) -> str | None:
+    """The `--state` text that names `location` again, password included (`parse_state` reads it back)."""
+    if location is None:
+        return None
+    return location.url if isinstance(location, DatabaseUrl) else str(location)
 
 
 def redact_url(url: str) -> str:

@@ -56,6 +56,32 @@ def test_health_names_the_store_and_the_replica(postgres_url, tmp_path):
     assert int(pid) == served.process.pid
 
 
+def test_workers_share_the_database_and_health_never_shows_its_password(postgres_url, tmp_path):
+    # The test servers trust loopback connections, so the password is not checked; it must not be shown.
+    with_password = postgres_url.replace("://postgres@", "://postgres:s3cret@", 1)
+    assert "s3cret" in with_password
+    arguments = ["--state", with_password, "--workers", "2", "--now", FIXED_NOW, "--log-level", "warning"]
+    with served_mock(arguments, tmp_path) as served, httpx.Client(base_url=served.base_url, timeout=30) as client:
+        replicas: dict[str, list[int]] = {}
+        for index in range(200):
+            # A new connection each time, so the kernel hands it to either worker.
+            close = {"Connection": "close"}
+            health = client.get("/__admin/health", headers=close)
+            assert "s3cret" not in health.text
+            assert health.json()["store"]["location"] == redact_url(with_password)
+            body = {"slug": f"worker-{index}", "displayName": "W"}
+            created = client.post("/api/journeys/create", json=body, headers={**ODYSSEY_AUTH, **close})
+            assert created.status_code == 201
+            replicas.setdefault(health.json()["replica"], []).append(index)
+            if len(replicas) == 2 and index >= 20:
+                break
+        assert len(replicas) == 2, replicas  # both worker processes answered
+        # Every journey created, through either worker, reads back: one database.
+        for slug in (f"worker-{created}" for answered in replicas.values() for created in answered):
+            assert client.get(f"/api/journeys/{slug}", headers=ODYSSEY_AUTH).status_code == 200
+        assert "s3cret" not in served.log()
+
+
 def test_a_database_gone_while_serving_is_a_503_and_its_return_is_noticed(postgres_url, tmp_path):
     proxy = SeveringProxy(postgres_url)
     arguments = ["--state", proxy.url, "--now", FIXED_NOW, "--log-level", "warning"]

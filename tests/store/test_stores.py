@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mockserver.clock import parse_instant
+from mockserver.config import ServerConfig
 from mockserver.simulation import WorkflowJourney, new_workflow_journey, updated_workflow_journey
 from mockserver.store import (
     ClockSetting,
@@ -329,4 +330,15 @@ def test_a_database_url_is_shown_without_its_password(url, shown):
     location = DatabaseUrl(url)
     assert location.redacted == shown
     assert "s3cret" not in repr(location)
-    assert str(location) == url
+    assert str(location) == shown  # an f-string or a log line cannot leak it either
+    assert location.url == url
+
+
+@pytest.mark.parametrize(
+    "location",
+    [None, Path("/var/lib/journeymock/state.sqlite"), DatabaseUrl("postgresql://jm:s3cret@db:5432/journeymock")],
+)
+def test_the_workers_configuration_names_the_same_store(location):
+    """`--workers` hands the configuration over as JSON: the database URL must arrive whole, password included."""
+    config = ServerConfig(state_path=location)
+    assert ServerConfig.from_json(config.to_json()).state_path == location
