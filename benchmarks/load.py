@@ -34,8 +34,8 @@ class LoadMethod:
         return self._run_python(spec)
 
     def _run_wrk(self, spec: LoadSpec) -> LoadResult:
-        if spec.max_requests is not None:
-            raise ValueError("wrk runs for a duration; use the python method for a fixed count")
+        if spec.max_requests is not None or spec.body_template is not None or spec.id_cycle is not None:
+            raise ValueError("wrk runs GETs of new ids for a duration; use the python method for anything else")
         # One wrk thread per load core: more threads than cores only adds switching.
         threads = max(1, len(self.pinning.load_cpus) or 1)
         with tempfile.TemporaryDirectory(prefix="jm-bench-wrk-") as folder:
@@ -76,6 +76,12 @@ class LoadMethod:
             argv += ["--header", f"{name}: {value}"]
         if spec.max_requests is not None:
             argv += ["--max-requests", str(spec.max_requests)]
+        if spec.method != "GET":
+            argv += ["--method", spec.method]
+        if spec.body_template is not None:
+            argv += ["--body-template", spec.body_template]
+        if spec.id_cycle is not None:
+            argv += ["--id-cycle", str(spec.id_cycle)]
         stdout = self._call(argv, spec.duration_s + loadgen.GRACE_S)
         return LoadResult.from_json(json.loads(stdout.strip().splitlines()[-1]))
 

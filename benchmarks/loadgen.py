@@ -1,7 +1,9 @@
 """Bundled HTTP/1.1 load generator, used when wrk is not installed and for fixed-count fills.
 
 N keep-alive connections each send one request at a time; every request asks for a journey id never asked
-for before in the run (`<prefix><tag>n<counter>`), so a server cannot answer from a cache. A run stops at the
+for before in the run (`<prefix><tag>n<counter>`), so a server cannot answer from a cache. With a body template
+the id goes into the body instead (`{id}`, e.g. the slug of an Odyssey create) and the path stays fixed; with
+`id_cycle` the ids repeat after that many, to read back what an earlier run created. A run stops at the
 deadline or after `max_requests`, whichever comes first, and is cut off `GRACE_S` after that whatever the
 server does. Written on raw asyncio protocols (uvloop when installed) because a client library would spend
 more CPU per request than the servers under test and measure itself instead.
@@ -37,6 +39,11 @@ class LoadSpec:
     duration_s: float
     max_requests: int | None = None
     id_tag: str = "a"
+    method: str = "GET"
+    #: A JSON body with `{id}` where the request's id goes; None: the id ends the path.
+    body_template: str | None = None
+    #: Ids run 1..id_cycle and start again; None: every id is new.
+    id_cycle: int | None = None
 
 
 def method_name() -> str:
@@ -118,14 +125,23 @@ class _Run:
         self.tasks: set[asyncio.Task[None]] = set()
         extra = "".join(f"{name}: {value}\r\n" for name, value in spec.headers)
         self.request_tail = f" HTTP/1.1\r\nHost: {spec.host}:{spec.port}\r\n{extra}\r\n"
-        self.request_head = f"GET {spec.path_prefix}{spec.id_tag}n"
+        self.request_head = f"{spec.method} {spec.path_prefix}{spec.id_tag}n"
+        if spec.body_template is not None:
+            self.request_head = f"{spec.method} {spec.path_prefix} HTTP/1.1\r\nHost: {spec.host}:{spec.port}\r\n{extra}"
+        self.id_prefix = f"{spec.id_tag}n"
 
     def next_request(self) -> bytes | None:
         limit = self.spec.max_requests
         if self.stopping or (limit is not None and self.issued >= limit):
             return None
         self.issued += 1
-        return f"{self.request_head}{self.issued:x}{self.request_tail}".encode("latin-1")
+        number = self.issued if self.spec.id_cycle is None else (self.issued - 1) % self.spec.id_cycle + 1
+        template = self.spec.body_template
+        if template is None:
+            return f"{self.request_head}{number:x}{self.request_tail}".encode("latin-1")
+        body = template.replace("{id}", f"{self.id_prefix}{number:x}").encode()
+        head = f"{self.request_head}Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        return head.encode("latin-1") + body
 
     def record(self, seconds: float, status: int) -> None:
         self.latencies.append(seconds)
@@ -268,6 +284,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds; also the cap with --max-requests")
     parser.add_argument("--max-requests", type=int, default=None)
     parser.add_argument("--id-tag", default="a", help="makes ids distinct across runs against one server")
+    parser.add_argument("--method", default="GET")
+    parser.add_argument("--body-template", default=None, help="JSON body with {id} where the id goes")
+    parser.add_argument("--id-cycle", type=int, default=None, help="ids repeat after this many")
     args = parser.parse_args(argv)
     spec = LoadSpec(
         host=args.host,
@@ -278,6 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         duration_s=args.duration,
         max_requests=args.max_requests,
         id_tag=args.id_tag,
+        method=args.method,
+        body_template=args.body_template,
+        id_cycle=args.id_cycle,
     )
     json.dump(run_load(spec).to_json(), sys.stdout)
     sys.stdout.write("\n")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Awaitable, Callable
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
@@ -18,6 +19,7 @@ from starlette.routing import BaseRoute, Match, Route
 from mockserver import jsonio
 from mockserver.core import Mock
 from mockserver.pipeline import is_loopback
+from mockserver.store import StoreUnavailable
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
@@ -81,7 +83,14 @@ def admin_routes(mock: Mock) -> list[BaseRoute]:
         return Response(status_code=204)
 
     async def reset(_request: Request) -> Response:
-        mock.reset()
+        # The journal and the rate-limit buckets are this process's own; the store is shared by every replica.
+        try:
+            if mock.store.blocking:
+                await run_in_threadpool(mock.reset)
+            else:
+                mock.reset()
+        except StoreUnavailable as error:
+            return _error(error.status, error.message, dict(error.headers))
         return Response(status_code=204)
 
     async def spec(request: Request) -> Response:

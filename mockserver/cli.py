@@ -13,7 +13,7 @@ from mockserver import __version__, compiled, settings
 from mockserver.cliargs import CommandParser, Subparsers, UsageError, command_subparsers
 from mockserver.config import ServeOptions, ServerConfig
 from mockserver.specs import SpecError
-from mockserver.store import StoreError, open_store
+from mockserver.store import StoreError
 
 
 def _add_serve(subparsers: Subparsers[argparse.ArgumentParser]) -> None:
@@ -32,8 +32,6 @@ def _run_serve(arguments: argparse.Namespace) -> int:
 
     options = settings.from_arguments(ServeOptions, arguments)
     config = settings.from_arguments(ServerConfig, arguments)
-    # Opened once here so that an unusable --state is a usage error before any worker starts.
-    open_store(config.state_path).close()
     logging.basicConfig(level=options.log_level.upper(), format="%(levelname)s: %(message)s")
     logging.getLogger("journeymock").info("journeymock %s, %s", __version__, compiled.describe())
     serve(config, options)

@@ -10,13 +10,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Final
 
 from mockserver import settings
 from mockserver.clock import format_instant, parse_instant
 from mockserver.settings import setting
 from mockserver.specs import API_NAMES
+from mockserver.store import StateLocation, parse_state, state_text
 from mockserver.vendors import TEST_NOW
 
 #: Environment variable that hands the configuration to uvicorn worker processes.
@@ -186,12 +186,6 @@ def parse_host(text: str) -> str:
     return text
 
 
-def parse_state_path(text: str) -> Path:
-    if not text.strip():
-        raise ValueError("the state path is empty")
-    return Path(text)
-
-
 def _positive_int(text: str) -> int:
     return int(parse_number(text, what="the value", low=1))
 
@@ -234,12 +228,14 @@ class ServerConfig:
         repeatable=True,
         always_described=True,
     )
-    state_path: Path | None = setting(
+    state_path: StateLocation = setting(
         None,
-        "keep created Odyssey journeys in this SQLite file (missing directories are created)",
-        parse=parse_state_path,
+        "keep created Odyssey journeys in this SQLite file (missing directories are created) or PostgreSQL "
+        "database (any libpq URL); ':memory:' for memory",
+        parse=parse_state,
+        format=state_text,
         option="--state",
-        metavar="PATH.sqlite",
+        metavar="PATH.sqlite|postgresql://URL",
         invalid_example="/proc/journeymock/state.sqlite",
         places=SERVE_ONLY,
     )

@@ -9,6 +9,8 @@ the same objects, so a change made here is what the next request sees.
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -132,7 +134,9 @@ class Mock:
             "apis": list(self.specs),
             "seed": self.config.seed,
             "now": format_instant(now) if now else None,
-            "state": str(self.config.state_path) if self.config.state_path else "memory",
+            "state": self.store.location,
+            "store": {"kind": self.store.kind, "location": self.store.location},
+            "replica": replica_name(),
             "journal": {"entries": len(self.journal), "capacity": self.config.journal_size},
         }
 
@@ -144,6 +148,11 @@ class Mock:
 
     def close(self) -> None:
         self.store.close()
+
+
+def replica_name() -> str:
+    """Which server process answered: `host:pid` (several replicas, or workers, share one store)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def _clock_at(instant: datetime | None) -> Clock:

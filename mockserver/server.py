@@ -10,6 +10,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from mockserver.app import JourneymockApp, create_app
 from mockserver.config import CONFIG_ENV, ServeOptions, ServerConfig
 from mockserver.pipeline import MAX_TARGET_BYTES
+from mockserver.store import open_store
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
@@ -32,10 +33,21 @@ def app_from_environment() -> JourneymockApp:
     return create_app(ServerConfig.from_json(text) if text else ServerConfig())
 
 
+def _opened(config: ServerConfig, workers: int) -> JourneymockApp | None:
+    """The app of a single process (None with workers), with its store opened — and migrated — before serving
+    starts: a store that cannot be opened raises `StoreError` here, which the command line reports in one line
+    with exit status 2, instead of a traceback per worker."""
+    if workers == 1:
+        return create_app(config)
+    open_store(config.state_path).close()
+    return None
+
+
 def serve(config: ServerConfig, options: ServeOptions) -> None:
     # Per-request access logging halves throughput; the request journal keeps the record instead.
     access_log = options.log_level == "debug"
-    if options.workers > 1:
+    app = _opened(config, options.workers)
+    if app is None:
         os.environ[CONFIG_ENV] = config.to_json()
         uvicorn.run(
             "mockserver.server:app_from_environment",
@@ -50,7 +62,7 @@ def serve(config: ServerConfig, options: ServeOptions) -> None:
         )
     else:
         uvicorn.run(
-            create_app(config),
+            app,
             host=options.host,
             port=options.port,
             log_level=options.log_level,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from postgres import REQUIRED_ENV, PostgresServer, Unavailable, postgres_server
 from starlette.testclient import TestClient
 from support import FIXED_NOW, REPO_ROOT
 
@@ -81,3 +82,22 @@ def wheel_environment(tmp_path_factory: pytest.TempPathFactory) -> WheelEnvironm
     installed = made.run([str(made.python), "-m", "pip", "install", "-q", f"{wheel}[contracts]"], root)
     assert installed.returncode == 0, installed.stderr
     return made
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL for the whole session (`tests/postgres.py`); skipped, saying why, only without one."""
+    try:
+        with postgres_server() as server:
+            yield server
+    except Unavailable as reason:
+        if os.environ.get(REQUIRED_ENV):
+            pytest.fail(f"{REQUIRED_ENV} is set and there is no PostgreSQL: {reason}")
+        pytest.skip(f"no PostgreSQL for these tests: {reason}")
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresServer) -> Iterator[str]:
+    """A fresh database of the session's PostgreSQL, dropped after the test."""
+    with postgres.database() as url:
+        yield url

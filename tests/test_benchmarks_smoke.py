@@ -25,6 +25,7 @@ class _Counting(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.lock = threading.Lock()
         self.paths: list[str] = []
+        self.bodies: list[bytes] = []
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -48,6 +49,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        with self.server.lock:
+            self.server.paths.append(self.path)
+            self.server.bodies.append(body)
+        self.send_response(201)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -87,6 +98,64 @@ def test_loadgen_counts_requests_with_distinct_ids(counting_server: _Counting) -
     assert all(path.startswith("/api/journey/cluster_tn") for path in counting_server.paths)
     assert 0 < result.p50_ms <= result.p99_ms
     assert result.rps > 0
+
+
+def test_loadgen_puts_ids_in_bodies_and_cycles_them(counting_server: _Counting) -> None:
+    port = int(counting_server.server_address[1])
+    posts = LoadSpec(
+        host="127.0.0.1",
+        port=port,
+        path_prefix="/api/journeys/create",
+        headers=(),
+        connections=3,
+        duration_s=20.0,
+        max_requests=40,
+        id_tag="c",
+        method="POST",
+        body_template='{"slug":"{id}"}',
+    )
+    result = run_load(posts)
+    assert (result.requests, result.http_errors) == (40, 0)
+    assert set(counting_server.paths) == {"/api/journeys/create"}
+    slugs = [json.loads(body)["slug"] for body in counting_server.bodies]
+    assert sorted(slugs) == sorted(f"cn{number:x}" for number in range(1, 41))
+
+    counting_server.paths.clear()
+    cycled = LoadSpec("127.0.0.1", port, "/api/journeys/", (), 2, 20.0, max_requests=25, id_tag="c", id_cycle=10)
+    assert run_load(cycled).requests == 25
+    assert sorted(set(counting_server.paths)) == sorted(f"/api/journeys/cn{number:x}" for number in range(1, 11))
+
+
+def test_the_odyssey_benchmark_serves_with_the_store_it_measures() -> None:
+    from benchmarks.odyssey import serve_argv
+    from mockserver.cli import build_parser
+    from mockserver.store import DatabaseUrl
+
+    argv = serve_argv(8123, "postgresql://postgres@127.0.0.1:5432/bench", Path(sys.executable))
+    served = build_parser().parse_args(argv[argv.index("serve") :])
+    assert served.apis == ["jourvex", "odyssey"]
+    assert served.state_path == DatabaseUrl("postgresql://postgres@127.0.0.1:5432/bench")
+    assert served.port == 8123
+    memory = serve_argv(8123, None, Path(sys.executable))
+    assert build_parser().parse_args(memory[memory.index("serve") :]).state_path is None
+
+
+@pytest.mark.slow
+def test_quick_odyssey_benchmark_of_every_store(tmp_path: Path) -> None:
+    command = [
+        *(sys.executable, "-m", "benchmarks.odyssey", "--quick", "--build", "checkout"),
+        *("--results-dir", str(tmp_path)),
+    ]
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    document = json.loads((tmp_path / "odyssey-latest.json").read_text())
+    assert [store["store"] for store in document["stores"]] == ["memory", "sqlite", "postgresql"]
+    for store in document["stores"]:
+        assert store["status"] == "ok", store
+        for phase in ("create", "read", "jourvex-empty", "jourvex"):
+            assert store["phases"][phase]["rps"] > 0
+            assert store["phases"][phase]["http_errors"] == 0
+    assert document["replicas"]["two_rps_median"] > 0
 
 
 def test_percentiles_interpolate_between_ranks() -> None:

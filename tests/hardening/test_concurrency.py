@@ -1,6 +1,7 @@
 """Concurrency against the served mock: many distinct creates at once, and many writers racing on one journey.
 
-Each store is exercised: in memory, SQLite (`--state`), and SQLite shared by two worker processes. The clock is
+Each store is exercised: in memory, SQLite (`--state`), SQLite shared by two worker processes, and PostgreSQL
+with one and with two worker processes. The clock is
 fixed (`--now`), so the store's promise that `updatedAt` moves at least a millisecond per update makes the k-th
 applied update carry exactly createdAt + k ms: any lost update (two writers reading the same version) shows up
 as a repeated or missing millisecond.
@@ -9,6 +10,7 @@ as a repeated or missing millisecond.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -28,15 +30,23 @@ CONFIGURATIONS = {
     "memory": [],
     "sqlite": ["--state", "{state}"],
     "sqlite-2-workers": ["--state", "{state}", "--workers", "2"],
+    "postgresql": ["--state", "{database}"],
+    "postgresql-2-workers": ["--state", "{database}", "--workers", "2"],
 }
 
 
 @pytest.fixture(scope="module", params=list(CONFIGURATIONS))
 def mock(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedMock]:
     directory: Path = tmp_path_factory.mktemp(f"concurrency-{request.param}")
-    extra = [argument.format(state=directory / "state.sqlite") for argument in CONFIGURATIONS[request.param]]
-    with served_mock(["--now", FIXED_NOW, "--log-level", "warning", *extra], directory) as served:
-        yield served
+    with contextlib.ExitStack() as stack:
+        database = ""
+        if request.param.startswith("postgresql"):
+            database = stack.enter_context(request.getfixturevalue("postgres").database())
+        extra = [
+            argument.format(state=directory / "state.sqlite", database=database)
+            for argument in CONFIGURATIONS[request.param]
+        ]
+        yield stack.enter_context(served_mock(["--now", FIXED_NOW, "--log-level", "warning", *extra], directory))
 
 
 def organisation_token() -> str:
