@@ -33,6 +33,9 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption(
         "--lenient-invariants", action="store_true", help="report broken invariants of a live target as warnings"
     )
+    group.addoption(
+        "--strict-inferences", action="store_true", help="contradicted inferences fail a live run too, not only warn"
+    )
     group.addoption("--rate", default=None, metavar="N/s", help="at most N requests per second (live default 10/s)")
 
 
@@ -47,6 +50,7 @@ def configure(config: pytest.Config) -> None:
             seed=option.seed,
             allow_writes=option.allow_writes,
             lenient_invariants=option.lenient_invariants,
+            strict_inferences=option.strict_inferences,
             rate=option.rate,
         )
     except ConfigurationError as error:

@@ -82,6 +82,8 @@ class ContractSettings:
     max_examples: int = DEFAULT_MAX_EXAMPLES
     allow_writes: bool = False
     lenient_invariants: bool = False
+    #: Violations of inferred facts fail a live run too (they always fail against the mock).
+    strict_inferences: bool = False
     rate: float | None = None
     #: The options as given, to print a command that replays this run.
     base_url_option: str | None = None
@@ -125,6 +127,8 @@ class ContractSettings:
             arguments.append("--allow-writes")
         if self.lenient_invariants:
             arguments.append("--lenient-invariants")
+        if self.strict_inferences:
+            arguments.append("--strict-inferences")
         if self.rate_option is not None:
             arguments += ["--rate", self.rate_option]
         return arguments
@@ -140,6 +144,7 @@ def build_settings(
     allow_writes: bool,
     lenient_invariants: bool,
     rate: str | None,
+    strict_inferences: bool = False,
     environ: Mapping[str, str] | None = None,
 ) -> ContractSettings:
     """Validate the options against each other and the environment. Raises `ConfigurationError`."""
@@ -151,6 +156,11 @@ def build_settings(
         raise ConfigurationError(f"--max-examples must be at least 1, got {max_examples}")
     if seed is not None and seed < 0:
         raise ConfigurationError(f"--seed must be a non-negative integer, got {seed}")
+    if strict_inferences and lenient_invariants:
+        raise ConfigurationError(
+            "--strict-inferences and --lenient-invariants pull opposite ways: choose one "
+            "(--lenient-invariants makes every invariant a warning, --strict-inferences every inference a failure)"
+        )
     rate_value: float | None = None
     if rate is not None:
         try:
@@ -180,6 +190,7 @@ def build_settings(
         max_examples=max_examples if max_examples is not None else DEFAULT_MAX_EXAMPLES,
         allow_writes=allow_writes,
         lenient_invariants=lenient_invariants,
+        strict_inferences=strict_inferences,
         rate=rate_value if rate_value is not None else (DEFAULT_LIVE_RATE if live else None),
         base_url_option=base_url,
         rate_option=rate,

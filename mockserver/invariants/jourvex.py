@@ -57,20 +57,27 @@ def _pages(body: Mapping[str, Any]) -> list[str]:
     return [page for session in _sessions(body) for page in session["pages"]]
 
 
-@check()
+@check(
+    documented="Your server calls the Journey API using your API key and the provided journey_id.",
+)
 def requested_id(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     if context.journey_id is not None and body["journey_id"] != context.journey_id:
         yield f"journey_id is {body['journey_id']!r} but {context.journey_id!r} was requested"
 
 
-@check()
+@check(
+    inferred="The document names metrics.total_sessions but never defines it, and its example lists one session "
+    "against a total of 12; counting the sessions listed is assumed.",
+)
 def total_sessions(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     expected = len(_sessions(body))
     if body["metrics"]["total_sessions"] != expected:
         yield f"metrics.total_sessions is {body['metrics']['total_sessions']} but there are {expected} sessions"
 
 
-@check()
+@check(
+    inferred="The metrics totals are assumed to sum the sessions listed; the document does not define them.",
+)
 def totals(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     sessions = _sessions(body)
     metrics = body["metrics"]
@@ -84,7 +91,9 @@ def totals(body: Mapping[str, Any], context: Context) -> Iterator[str]:
             yield f"metrics.{metric} is {metrics[metric]} but the sessions' {noun} sum to {expected}"
 
 
-@check()
+@check(
+    inferred="duration_sec = end - start is read from the example (204 s); the document does not define it.",
+)
 def session_durations(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     for position, session in enumerate(_sessions(body)):
         start, end = instant(session["start"]), instant(session["end"])
@@ -98,7 +107,9 @@ def session_durations(body: Mapping[str, Any], context: Context) -> Iterator[str
             )
 
 
-@check()
+@check(
+    inferred="Ordering (oldest first, disjoint) is a convention: the document shows one session and does not say.",
+)
 def session_order(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     sessions = _sessions(body)
     for position in range(1, len(sessions)):
@@ -110,14 +121,18 @@ def session_order(body: Mapping[str, Any], context: Context) -> Iterator[str]:
             )
 
 
-@check()
+@check(
+    inferred="first_seen equals the first session's start in the example; the document does not state it.",
+)
 def first_seen(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     sessions = _sessions(body)
     if sessions and instant(body["first_seen"]) != instant(sessions[0]["start"]):
         yield f"first_seen is {body['first_seen']} but the first session starts at {sessions[0]['start']}"
 
 
-@check()
+@check(
+    inferred="last_seen as the latest activity is read from its name; the document does not define it.",
+)
 def last_seen(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     seen = instant(body["last_seen"])
     for position, session in enumerate(_sessions(body)):
@@ -125,7 +140,9 @@ def last_seen(body: Mapping[str, Any], context: Context) -> Iterator[str]:
             yield f"last_seen is {body['last_seen']} but sessions[{position}] ends later, at {session['end']}"
 
 
-@check()
+@check(
+    inferred="Meaning inferred from the name; the document does not define avg_gap_hours.",
+)
 def avg_gap_hours(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     sessions = _sessions(body)
     reported = number(body["metrics"]["avg_gap_hours"])
@@ -142,7 +159,9 @@ def avg_gap_hours(body: Mapping[str, Any], context: Context) -> Iterator[str]:
         yield (f"metrics.avg_gap_hours is {reported} but the mean gap between consecutive sessions is {mean:.3f} hours")
 
 
-@check()
+@check(
+    inferred="converted is assumed to mean that some session has a conversion; the document does not define it.",
+)
 def converted(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     any_conversion = any(_count(session["conversions"]) for session in _sessions(body))
     if body["converted"] is not any_conversion:
@@ -152,7 +171,9 @@ def converted(body: Mapping[str, Any], context: Context) -> Iterator[str]:
         )
 
 
-@check()
+@check(
+    inferred="pricing_views is assumed to count /pricing pages in the sessions; the document does not define it.",
+)
 def pricing_views(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     expected = _pages(body).count(PRICING_PAGE)
     reported = body["intent"]["signals"]["pricing_views"]
@@ -160,7 +181,9 @@ def pricing_views(body: Mapping[str, Any], context: Context) -> Iterator[str]:
         yield f"intent.signals.pricing_views is {reported} but the sessions view {PRICING_PAGE} {expected} times"
 
 
-@check()
+@check(
+    inferred="conversion_hits is assumed to count the sessions' conversions; the document does not define it.",
+)
 def conversion_hits(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     expected = sum(_count(session["conversions"]) for session in _sessions(body))
     reported = body["intent"]["signals"]["conversion_hits"]
@@ -209,7 +232,9 @@ def recommendation(body: Mapping[str, Any], context: Context) -> Iterator[str]:
         yield f"recommendation.card.headline {headline!r} is not a headline for the flag {flag!r}"
 
 
-@check()
+@check(
+    inferred="live.last_event_ts equals last_seen in the example; the document does not state it.",
+)
 def live_event(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     live = body["live"]
     if instant(live["last_event_ts"]) != instant(body["last_seen"]):
@@ -234,7 +259,10 @@ def conversion_times(body: Mapping[str, Any], context: Context) -> Iterator[str]
                     )
 
 
-@check(clock=True)
+@check(
+    inferred="Whole days since last_seen is read from the name; the document does not define it.",
+    clock=True,
+)
 def days_since_last_seen(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     assert context.now is not None
     elapsed = seconds_between(instant(body["last_seen"]), context.now)
@@ -248,7 +276,10 @@ def days_since_last_seen(body: Mapping[str, Any], context: Context) -> Iterator[
         )
 
 
-@check(clock=True)
+@check(
+    inferred="Observed times are assumed not to run ahead of the caller's clock; the vendor's clock is its own.",
+    clock=True,
+)
 def not_in_the_future(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     assert context.now is not None
     stamps = [("first_seen", body["first_seen"]), ("last_seen", body["last_seen"])]

@@ -86,7 +86,9 @@ def _indicator(prediction: Mapping[str, Any], name: str) -> Mapping[str, Any] | 
     return None
 
 
-@check()
+@check(
+    documented="The ID of the user journey whose data is being retrieved.",
+)
 def journey_ids(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     for where, resource in _resources(body, "journey"):
         attributes = resource["attributes"]
@@ -99,7 +101,9 @@ def journey_ids(body: Mapping[str, Any], context: Context) -> Iterator[str]:
             yield f"{where}.id is {resource['id']!r} but {context.journey_id!r} was requested"
 
 
-@check()
+@check(
+    inferred="updated_at is assumed not to precede created_at; the document shows equal values.",
+)
 def journey_times(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     for where, resource in _resources(body, "journey"):
         attributes = resource["attributes"]
@@ -140,7 +144,9 @@ def events_within_journey(body: Mapping[str, Any], context: Context) -> Iterator
                 )
 
 
-@check()
+@check(
+    inferred="A prediction's entity_id and app_id are assumed to be its journey's, as in the example; not stated.",
+)
 def prediction_entities(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     for where, prediction, attributes in _predictions(body):
         expected = attributes["journey_id"] if attributes is not None else context.journey_id
@@ -150,7 +156,9 @@ def prediction_entities(body: Mapping[str, Any], context: Context) -> Iterator[s
             yield f"{where}.app_id is {prediction['app_id']!r} but the journey's app_id is {attributes['app_id']!r}"
 
 
-@check()
+@check(
+    inferred="A prediction's updated_at is assumed not to precede its created_at; not stated.",
+)
 def prediction_times(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     for where, prediction, _ in _predictions(body):
         if instant(prediction["updated_at"]) < instant(prediction["created_at"]):
@@ -209,7 +217,10 @@ def bot_prediction_present(body: Mapping[str, Any], context: Context) -> Iterato
             yield f"{where}.attributes.predictions has no bot prediction; every journey gets one"
 
 
-@check(clock=True)
+@check(
+    inferred="Timestamps are assumed not to run ahead of the caller's clock; the vendor's clock is its own.",
+    clock=True,
+)
 def not_in_the_future(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     assert context.now is not None
     stamps: list[tuple[str, Any]] = []
