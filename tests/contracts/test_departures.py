@@ -84,6 +84,21 @@ def _server_error(exchange: Exchange) -> None:
         exchange.set_json({"error": "internal error"})
 
 
+def _html_500_for_long_ids(exchange: Exchange) -> None:
+    # A server whose id column holds 24 characters: anything longer ends in its framework's error page.
+    if exchange.path.startswith("/api/journey/") and len(exchange.path.rsplit("/", 1)[1]) > 24:
+        exchange.status = 500
+        exchange.response_headers["content-type"] = "text/html; charset=utf-8"
+        exchange.response_body = b"<html><body><h1>500 Internal Server Error</h1></body></html>"
+
+
+def _crash_on_non_ascii_id(exchange: Exchange) -> None:
+    # The id is used as an ASCII key somewhere: a non-ASCII one raises, and the server answers whatever its
+    # framework answers to an exception.
+    if exchange.path.startswith("/data-api/v3/journeys/"):
+        exchange.path.encode("ascii")
+
+
 def _wrong_error_body(exchange: Exchange) -> None:
     if exchange.status == 404 and exchange.path.startswith("/api/journeys/"):
         exchange.set_json({"message": "not found"})
@@ -218,6 +233,8 @@ VARIANTS = [
     Variant("undocumented status", "jourvex", "status_code_conformance", after=_undocumented_status),
     Variant("5xx on some inputs", "jourvex", "not_a_server_error", after=_server_error),
     Variant("auth not enforced", "jourvex", "ignored_auth", before=_auth_not_enforced),
+    Variant("500 with HTML for ids over 24 characters", "jourvex", "edge_probes", after=_html_500_for_long_ids),
+    Variant("crash on a non-ASCII id", "yofi", "edge_probes", before=_crash_on_non_ascii_id),
     Variant("broken invariant", "jourvex", "semantic_invariants", after=_edit_jourvex_body(_broken_invariant)),
     Variant("invalid input accepted", "odyssey", "negative_data_rejection", before=_invalid_slug_accepted),
     Variant("wrong error body", "odyssey", "response_schema_conformance", after=_wrong_error_body),
