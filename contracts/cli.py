@@ -87,6 +87,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--rate", metavar="N/s", help="at most N requests per second (live default: 10/s)")
     parser.add_argument("--junit-xml", type=Path, metavar="PATH", help="write a JUnit XML report to PATH")
+    parser.add_argument(
+        "--observations",
+        type=Path,
+        metavar="PATH",
+        help="append one JSON line per exchange to PATH (no credentials), for `journeymock drift`",
+    )
 
 
 def settings_from(arguments: argparse.Namespace) -> ContractSettings:
@@ -99,6 +105,7 @@ def settings_from(arguments: argparse.Namespace) -> ContractSettings:
         allow_writes=arguments.allow_writes,
         lenient_invariants=arguments.lenient_invariants,
         strict_inferences=arguments.strict_inferences,
+        observations=arguments.observations,
         rate=arguments.rate,
     )
 
@@ -117,9 +124,11 @@ def pytest_arguments(arguments: argparse.Namespace, settings: ContractSettings) 
         # This process has imported modules that pytest would otherwise want to rewrite: not worth a warning.
         "-W",
         "ignore::pytest.PytestAssertRewriteWarning",
-        "-q",
-        "-rfEs",
-        "--tb=short",
+        # Not pytest's progress characters and summary: a line per API and phase, the violations, and the
+        # journeymock summary (contracts/reporting.py, ProgressPrinter).
+        "-p",
+        "no:terminal",
+        "--journeymock-progress",
         "--target",
         settings.target,
         "--seed",
@@ -137,6 +146,8 @@ def pytest_arguments(arguments: argparse.Namespace, settings: ContractSettings) 
         options.append("--lenient-invariants")
     if arguments.strict_inferences:
         options.append("--strict-inferences")
+    if arguments.observations:
+        options += ["--observations", str(arguments.observations)]
     if arguments.rate:
         options += ["--rate", arguments.rate]
     if arguments.junit_xml:

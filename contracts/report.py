@@ -70,7 +70,13 @@ class ContractReport:
         self._pending: list[str] = []
         #: Tests that stopped on an error rather than a violation (no answer to judge): test id -> error.
         self._errors: dict[str, str] = {}
+        self._exchanges = 0
         self._lock = threading.Lock()
+
+    def counts(self) -> tuple[int, int]:
+        """Exchanges checked and distinct warnings so far."""
+        with self._lock:
+            return self._exchanges, len(self._warnings)
 
     def tally(self, api: str, check: str) -> CheckTally:
         return self._tallies[api].setdefault(check, CheckTally())
@@ -86,6 +92,7 @@ class ContractReport:
     ) -> None:
         """`demoted`: failures (by identity) that only contradict inferences, counted as warnings."""
         with self._lock:
+            self._exchanges += 1
             self._statuses[api].setdefault(case.operation.label, set()).add(response.status_code)
             for result in results:
                 tally = self.tally(api, result.name)

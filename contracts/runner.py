@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import re
 import secrets
+import shlex
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,8 +18,10 @@ import pytest
 from schemathesis.core.failures import FailureGroup
 
 from contracts import checks as custom
+from contracts.observations import ObservationLog
 from contracts.report import ContractReport, redact, render_failure
 from contracts.schemas import PARTNER_HEADER, build_schema
+from contracts.settings import PARTNER_VARIABLE, TOKEN_VARIABLES
 from contracts.tiers import Judge, Verdict, strongest
 from mockserver.specs import load_specs
 
@@ -76,6 +79,11 @@ class ApiRunner:
         self.schema = build_schema(self.api, self.settings, self.target)
         self.schema.hooks.register_hook_with_name(self._after_validate, "after_validate")
         self.judge = Judge(load_specs(self.settings.apis)[self.api], custom.CHECK_TIERS)
+        self.observations = (
+            ObservationLog(self.settings.observations, self.settings.secrets(), self.settings.target)
+            if self.settings.observations is not None
+            else None
+        )
         #: Inferred facts fail against the mock (in-process, or served: it implements them) and with
         #: --strict-inferences; against anything else a contradicted inference is a warning.
         self.inferences_fail = (
@@ -181,8 +189,10 @@ class ApiRunner:
                 self.report.record_skip(self.api, check, WRITES_SKIPPED)
             pytest.skip(WRITES_SKIPPED)
 
-    def skip(self, check: str, reason: str) -> None:
-        self.report.record_skip(self.api, check, reason)
+    def skip(self, checks: Sequence[str], reason: str) -> None:
+        """Every check the skipped test would have run is listed as skipped, with the reason."""
+        for check in checks:
+            self.report.record_skip(self.api, check, reason)
         pytest.skip(reason)
 
     def fresh_slug(self) -> str:
@@ -234,6 +244,9 @@ class ApiRunner:
             id(result.failure) for result in results if result.failure is not None and self._demoted(result.failure)
         }
         self.report.record_results(self.api, case, response, results, demoted=demoted)
+        if self.observations is not None:
+            verdicts = [*self._warned, *(verdict for found in self._last_verdicts.values() for verdict in found)]
+            self.observations.record(self.api, self.judge, case, response, verdicts)
         self._warned = []
 
     def _verdicts_of(self, failure: Any, case: Case, response: Response) -> list[Verdict]:
@@ -261,7 +274,23 @@ class ApiRunner:
         )
 
     def _curl(self, case: Case, response: Response) -> str:
-        curl = case.as_curl_command(headers=dict(response.request.headers), verify=response.verify)
+        """A curl line that reproduces the request: this run's credentials appear as the variables they come
+        from (`-H "Authorization: Bearer $JOURVEX_API_KEY"`), any other value as it was sent."""
+        sent = {str(name): str(value) for name, value in response.request.headers.items()}
+        curl = case.as_curl_command(headers=sent, verify=response.verify)
+        credentials = self.settings.credentials[self.api]
+        placeholders = {
+            "Authorization": (f"Bearer {credentials.token}", f"Bearer ${TOKEN_VARIABLES[self.api]}"),
+            PARTNER_HEADER: (credentials.partner_id, f"${PARTNER_VARIABLE}"),
+        }
+        for header, (secret, placeholder) in placeholders.items():
+            value = next((value for name, value in sent.items() if name.lower() == header.lower()), None)
+            if value is None:
+                continue
+            # The placeholder in double quotes, so the shell fills it in; anything else quoted as it was sent.
+            shown = f'"{header}: {placeholder}"' if value == secret else shlex.quote(f"{header}: {value}")
+            masked = re.compile(r"-H '" + re.escape(header) + r": \[Filtered\]'", re.IGNORECASE)
+            curl = masked.sub(f"-H {shown}".replace("\\", "\\\\"), curl)
         return redact(curl, self.settings.secrets())
 
     def _render(self, case: Case, response: Response, group: FailureGroup) -> str:

@@ -351,8 +351,20 @@ class Judge:
         return [Verdict(check, DOCUMENTED, self.tiers.location(tokens), "", shorten(title))]
 
     def _positive_verdicts(self, check: str, case: Any, response: Any) -> list[Verdict]:
-        path, method = case.operation.path, case.operation.method
         observed = f"a valid request answered {response.status_code}"
+        reached = self.request_inferences(case)
+        # A refusal that names a member is about that member: blame only the inferences it names.
+        text = response.text if response.content else ""
+        named = [(location, reason) for location, reason in reached if location.rsplit("/", 1)[-1] in text]
+        reached = named or reached
+        if not reached:
+            tokens = self.tiers.operation_tokens(case.operation.path, case.operation.method)
+            return [Verdict(check, DOCUMENTED, self.tiers.location(tokens), "", observed)]
+        return [Verdict(check, INFERRED, location, reason, observed) for location, reason in dict(reached).items()]
+
+    def request_inferences(self, case: Any) -> list[tuple[str, str]]:
+        """The inferred nodes a request reaches (its JSON body, its parameters): (location, reason) pairs."""
+        path, method = case.operation.path, case.operation.method
         reached: list[tuple[str, str]] = []
         body_tokens = self._body_schema_tokens(path, method)
         if body_tokens is not None and case.body is not None and not isinstance(case.body, bytes | str):
@@ -364,10 +376,7 @@ class Judge:
                     walked = self.tiers.walk([*tokens, "schema"])
                     if walked.reason is not None:
                         reached.append((self.tiers.location(walked.tokens), walked.reason))
-        if not reached:
-            tokens = self.tiers.operation_tokens(path, method)
-            return [Verdict(check, DOCUMENTED, self.tiers.location(tokens), "", observed)]
-        return [Verdict(check, INFERRED, location, reason, observed) for location, reason in dict(reached).items()]
+        return reached
 
     def _body_schema_tokens(self, path: str, method: str) -> list[str] | None:
         content_tokens = [*self.tiers.operation_tokens(path, method), "requestBody", "content"]

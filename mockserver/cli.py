@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from contracts.cli import register as register_contracts
+from contracts.drift import register as register_drift
 from fixtures.cli import register as register_fixtures
 from mockserver import __version__, compiled
 from mockserver.cliargs import add_api_option, argument_type, selected_apis
@@ -111,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     _add_serve(subparsers)
     register_contracts(subparsers)
+    register_drift(subparsers)
     register_fixtures(subparsers)
     return parser
 

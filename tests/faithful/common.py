@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -60,7 +61,8 @@ class App:
         await response(scope, receive, send)
 
     async def dispatch(self, request: Request) -> Response:
-        path = request.scope["path"]  # decoded, as a server reads its ids
+        # Routed on the raw path, each segment decoded after: an encoded slash stays inside its id.
+        path = (request.scope.get("raw_path") or request.scope["path"].encode()).decode("latin-1").split("?")[0]
         for pattern, route in self.routes:
             match = pattern.match(path)
             if match is None:
@@ -72,5 +74,5 @@ class App:
             refused = self.authorised(request)
             if refused is not None:
                 return refused
-            return await handler(request, match.groupdict())
+            return await handler(request, {name: unquote(value) for name, value in match.groupdict().items()})
         return self.error(404, "No such resource.")

@@ -1,0 +1,187 @@
+"""Observations and `journeymock drift`: the evidence of runs against the faithful vendors settles the specs'
+inferences in a patch that applies, keeps the spec checks green and leaves no inference contradicted."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from faithful_support import KNOWN_IDS, faithful_app
+from support import REPO_ROOT
+
+from contracts.drift import ecma_literal, widened
+from mockserver.cli import main as journeymock
+
+EXAMPLES = ("--max-examples", "6", "--seed", "11", "--rate", "1000/s")
+
+
+@pytest.fixture
+def observed(tmp_path, serve, live_env, run_contracts, monkeypatch) -> dict[str, Path]:
+    """One observation file per API, from a live run against its faithful implementation."""
+    for name, value in KNOWN_IDS.items():
+        monkeypatch.setenv(name, value)
+    files: dict[str, Path] = {}
+    for api in ("jourvex", "odyssey", "yofi"):
+        files[api] = tmp_path / f"{api}.jsonl"
+        base_url = serve(faithful_app(api, live_env))
+        outcome = run_contracts(
+            "--target", "live", "--api", api, "--base-url", base_url, "--allow-writes",
+            "--observations", str(files[api]), *EXAMPLES,
+        )  # fmt: skip
+        assert outcome.status == 0, outcome.text
+    return files
+
+
+def _drift(capfd: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, str, str]:
+    capfd.readouterr()
+    status = journeymock(["drift", *arguments])
+    captured = capfd.readouterr()
+    return status, captured.out, captured.err
+
+
+def _spec_checks_pass(openapi: Path, workspace: Path) -> subprocess.CompletedProcess[str]:
+    """The spec tests (validator, examples, strictness on documented fields) against another openapi/."""
+    for part in ("mockserver", "tests/specs", "docs/vendor"):
+        shutil.copytree(
+            REPO_ROOT / part, workspace / part, ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.pyd")
+        )
+    shutil.copytree(openapi, workspace / "openapi")
+    environment = {**os.environ, "PYTHONPATH": str(workspace), "JOURNEYMOCK_PURE_PYTHON": "1"}
+    where = subprocess.run(
+        [sys.executable, "-c", "import mockserver.specs as s; print(s.spec_directory())"],
+        capture_output=True, text=True, env=environment, cwd=workspace, check=True,
+    )  # fmt: skip
+    assert where.stdout.strip() == str(workspace / "openapi"), where.stdout
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/specs", "-q", "-p", "no:journeymock", "-p", "no:cacheprovider",
+         "--rootdir", str(workspace), "-c", os.devnull],
+        capture_output=True, text=True, env=environment, cwd=workspace,
+    )  # fmt: skip
+
+
+def _documented_leaves(node: Any, where: tuple[str, ...] = (), inferred: bool = False) -> dict[tuple[str, ...], Any]:
+    """Every leaf of a document that no `x-journeymock-inferred` node encloses."""
+    if isinstance(node, dict):
+        inferred = inferred or "x-journeymock-inferred" in node
+        leaves: dict[tuple[str, ...], Any] = {}
+        for key, value in node.items():
+            leaves.update(_documented_leaves(value, (*where, str(key)), inferred))
+        return leaves
+    if isinstance(node, list):
+        leaves = {}
+        for index, value in enumerate(node):
+            leaves.update(_documented_leaves(value, (*where, str(index)), inferred))
+        return leaves
+    return {} if inferred else {where: node}
+
+
+def test_drift_settles_the_faithful_vendors_evidence_in_a_patch(observed, tmp_path, capfd, live_env):
+    files = [str(path) for path in observed.values()]
+    for path in observed.values():
+        text = path.read_text(encoding="utf-8")
+        assert text.count("\n") > 20
+        for secret in live_env.values():
+            assert secret not in text
+        for line in text.splitlines():
+            entry = json.loads(line)
+            assert {"api", "operationId", "method", "path", "status", "content_type", "headers", "verdicts"} <= set(
+                entry
+            )
+
+    patch = tmp_path / "settle.patch"
+    status, out, err = _drift(capfd, *files, "--patch", str(patch), "--format", "json")
+    assert status == 1, err
+    report = json.loads(out)
+    contradicted = {entry["location"] for entry in report["inferences"] if entry["state"] == "contradicted"}
+    assert "openapi/odyssey.yaml#/components/schemas/InvalidJourneyDataError" in contradicted
+    assert any(entry["state"] == "confirmed" for entry in report["inferences"])
+    assert any(entry["state"] == "never exercised" for entry in report["inferences"])
+    for secret in live_env.values():
+        assert secret not in out
+    diff = patch.read_text(encoding="utf-8")
+    assert "+++ b/openapi/odyssey.yaml" in diff
+    assert "Invalid JSON in request body" in diff
+    removed = [line for line in diff.splitlines() if line.startswith("-") and "x-journeymock-inferred" in line]
+    added = [line for line in diff.splitlines() if line.startswith("+") and "x-journeymock-inferred" in line]
+    assert len(added) == len(removed)  # every touched inference stays one
+
+    patched = tmp_path / "patched"
+    shutil.copytree(REPO_ROOT / "openapi", patched / "openapi")
+    applied = subprocess.run(["git", "apply", str(patch)], cwd=patched, capture_output=True, text=True)
+    assert applied.returncode == 0, applied.stderr
+
+    status, out, err = _drift(capfd, *files, "--spec-dir", str(patched / "openapi"), "--format", "json")
+    again = json.loads(out)
+    assert [entry for entry in again["inferences"] if entry["state"] == "contradicted"] == []
+    assert {entry["location"] for entry in again["inferences"] if entry["state"] == "settled"} >= contradicted
+
+    for api in ("jourvex", "odyssey", "yofi"):
+        before = _documented_leaves(yaml.safe_load((REPO_ROOT / "openapi" / f"{api}.yaml").read_text()))
+        after = _documented_leaves(yaml.safe_load((patched / "openapi" / f"{api}.yaml").read_text()))
+        assert after == before, f"the patch touched documented facts of {api}"
+
+    checks = _spec_checks_pass(patched / "openapi", tmp_path / "workspace")
+    assert checks.returncode == 0, checks.stdout[-3000:] + checks.stderr[-3000:]
+
+    status, text, _ = _drift(capfd, *files, "--format", "markdown")
+    assert "## Inferences contradicted" in text and "## Inferences never exercised" in text
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["/nonexistent/observations.jsonl"], "no such observation file"),
+        (["{observations}", "--spec-dir", "/nonexistent"], "--spec-dir"),
+        (["{observations}", "--patch", "/nonexistent/dir/out.patch"], "--patch"),
+        (["{garbage}"], "not a JSON line"),
+        (["{observations}", "--format", "yaml"], "invalid choice"),
+    ],
+)
+def test_drift_usage_errors_exit_2_with_one_line(arguments, message, tmp_path, capfd):
+    observations = tmp_path / "empty.jsonl"
+    observations.write_text("")
+    garbage = tmp_path / "garbage.jsonl"
+    garbage.write_text("not json\n")
+    filled = [part.format(observations=observations, garbage=garbage) for part in arguments]
+    try:
+        status, _, err = _drift(capfd, *filled)
+    except SystemExit as exit_:
+        status, err = exit_.code, capfd.readouterr().err
+    assert status == 2
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_nothing_observed_is_no_drift(tmp_path, capfd):
+    observations = tmp_path / "empty.jsonl"
+    observations.write_text("")
+    status, out, _ = _drift(capfd, str(observations))
+    assert status == 0
+    assert "result: no drift" in out
+
+
+@pytest.mark.parametrize(
+    ("keyword", "current", "values", "accepted"),
+    [
+        ("pattern", "^Invalid journey data: ", ["Invalid JSON (body) [1] $5.0?"], ["Invalid journey data: x"]),
+        ("type", ["integer", "null"], [0.5, "x"], [None, 3]),
+        ("enum", ["low", "high"], ["medium"], ["low"]),
+        ("maximum", 1, [1.5], [0.2]),
+        ("maxLength", 5, ["abcdefgh"], ["abc"]),
+    ],
+)
+def test_widening_accepts_what_was_seen_and_what_was_accepted(keyword, current, values, accepted):
+    from jsonschema import Draft202012Validator
+
+    schema: dict[str, Any] = {keyword: widened(keyword, current, values)}
+    validator = Draft202012Validator(schema)
+    for value in [*values, *accepted]:
+        assert validator.is_valid(value), (schema, value)
+    assert ecma_literal("a.b(c)") == r"a\.b\(c\)"
