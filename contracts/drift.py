@@ -108,6 +108,9 @@ class Analysis:
     invariants: dict[tuple[str, str], Entry] = field(default_factory=dict)
     documented: dict[tuple[str, str], Entry] = field(default_factory=dict)
     undocumented: dict[tuple[str, str], Entry] = field(default_factory=dict)
+    #: Nullable schema nodes reached, by (api, location); `null_seen` once a null came back there.
+    nullables: dict[tuple[str, str], Entry] = field(default_factory=dict)
+    null_seen: set[tuple[str, str]] = field(default_factory=set)
     #: Unsettled contradictions a patch can widen, by (api, keyword location).
     widenable: dict[tuple[str, str], Contradiction] = field(default_factory=dict)
     observations: int = 0
@@ -130,7 +133,12 @@ class Analysis:
             "invariants_contradicted": [entry.as_json() for entry in self.invariants.values()],
             "documented_violated": [entry.as_json() for entry in self.documented.values()],
             "undocumented": [entry.as_json() for entry in self.undocumented.values()],
+            "nullable_never_null": [entry.as_json() for entry in self.never_null()],
         }
+
+    def never_null(self) -> list[Entry]:
+        """Nullable nodes the evidence reached but never saw null at: kept nullable, worth knowing."""
+        return [entry for key, entry in self.nullables.items() if key not in self.null_seen]
 
 
 def marked_locations(tiers: SpecTiers) -> dict[str, str]:
@@ -206,13 +214,13 @@ def _judge_verdict(
         return
     entry = analysis.inferences[(api, mark)]
     _count(entry, check, observed, time)
-    if _settled(tiers, location, str(verdict.get("keyword") or ""), observed, check, marked[mark]):
+    value = verdict["value"] if verdict.get("value") is not None else _decoded(observed)
+    if _settled(tiers, location, str(verdict.get("keyword") or ""), value, check, marked[mark]):
         return
     entry.state = "contradicted"
     keyword = str(verdict.get("keyword") or "")
     if keyword in WIDENABLE and location.endswith("/" + keyword):
         contradiction = analysis.widenable.setdefault((api, location), Contradiction(location, keyword))
-        value = _decoded(observed)
         if value not in contradiction.values:
             contradiction.values.append(value)
 
@@ -231,14 +239,14 @@ def _decoded(observed: str) -> Any:
         return observed
 
 
-def _settled(tiers: SpecTiers, location: str, keyword: str, observed: str, check: str, reason: str) -> bool:
+def _settled(tiers: SpecTiers, location: str, keyword: str, observed: Any, check: str, reason: str) -> bool:
     """Whether the spec as it is now accepts what was observed (or records the evidence for this check)."""
     if keyword and location.endswith("/" + keyword):
         tokens = _tokens(location)[:-1]
         node = tiers.walk(tokens).node
         if not isinstance(node, Mapping) or keyword not in node:
             return True  # the keyword is gone: nothing left to contradict
-        return not any(tiers.schema_errors(tokens, _decoded(observed)))
+        return not any(tiers.schema_errors(tokens, observed))
     return EVIDENCE_MARK in reason and f"[{check}]" in reason
 
 
@@ -260,12 +268,27 @@ def _undocumented(analysis: Analysis, tiers: SpecTiers, api: str, line: Mapping[
         for name in facts.get("extra") or []:
             _note(analysis, api, f"property {pointer.rstrip('/')}/{name} in {operation}", name, time)
         schema = tiers.walk(_tokens(str(facts.get("schema", "#")))).node if "#" in str(facts.get("schema")) else {}
+        if isinstance(schema, Mapping) and _nullable(schema):
+            key = (api, str(facts.get("schema")))
+            entry = analysis.nullables.setdefault(key, Entry(api, key[1], state="nullable, never null"))
+            entry.reached += 1
+            entry.seen(str(time) if time else None)
+            if facts.get("null"):
+                analysis.null_seen.add(key)
         enum = schema.get("enum") if isinstance(schema, Mapping) else None
         if not isinstance(enum, list):
             continue
         for value in facts.get("values") or []:
             if value not in enum:
                 _note(analysis, api, f"enum value at {pointer} ({facts.get('schema')})", json.dumps(value), time)
+
+
+def _nullable(schema: Mapping[str, Any]) -> bool:
+    kinds = schema.get("type")
+    branches = [*(schema.get("oneOf") or []), *(schema.get("anyOf") or [])]
+    return (isinstance(kinds, list) and "null" in kinds) or any(
+        isinstance(branch, Mapping) and branch.get("type") == "null" for branch in branches
+    )
 
 
 def _note(analysis: Analysis, api: str, what: str, observed: str, time: Any) -> None:
@@ -346,8 +369,13 @@ def build_patch(analysis: Analysis, specs: Mapping[str, SpecTiers], spec_dir: Pa
                 node = _yaml_node(root, tokens)
                 current = tiers.walk(tokens).node
                 if node is not None:
-                    value = widened(contradiction.keyword, current, contradiction.values)
-                    edits.append((node.start_mark.index, node.end_mark.index, json.dumps(value, ensure_ascii=False)))
+                    value = json.dumps(
+                        widened(contradiction.keyword, current, contradiction.values), ensure_ascii=False
+                    )
+                    # A block node's span ends with its line break: the flow value that replaces it keeps one.
+                    if original[node.start_mark.index : node.end_mark.index].endswith("\n"):
+                        value += "\n"
+                    edits.append((node.start_mark.index, node.end_mark.index, value))
             edits.append(_reason_edit(original, root, entry, contradictions))
         if not entries:
             continue
@@ -412,6 +440,7 @@ def render(analysis: Analysis, output: str) -> str:
         ),
         ("Documented facts violated", list(analysis.documented.values())),
         ("Undocumented (statuses, headers, properties, enum values)", list(analysis.undocumented.values())),
+        ("Nullable, never seen null (kept nullable)", analysis.never_null()),
         (
             "Inferences settled (the spec accepts or records the evidence)",
             [e for e in analysis.inferences.values() if e.state == "settled"],
@@ -433,7 +462,7 @@ def _entry_line(entry: Entry, markdown: bool) -> str:
     counts = f"reached {entry.reached}" if entry.state in ("confirmed", "never exercised") else ""
     if entry.contradicted:
         counts = f"contradicted {entry.contradicted}, reached {entry.reached}"
-    if entry.state == "undocumented":
+    if entry.state in ("undocumented", "nullable, never null"):
         counts = f"seen {entry.reached}"
     when = f"; first {entry.first_seen}, last {entry.last_seen}" if entry.first_seen else ""
     head = f"- {entry.api} `{entry.location}`" if markdown else f"- {entry.api} {entry.location}"
@@ -455,10 +484,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "drift",
         help="what contract-run observations say about the specs' inferences (and a patch)",
-        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_arguments(parser)
     parser.set_defaults(run=run)
+
+
+DESCRIPTION: Final = """\
+Read observation files (journeymock contracts --observations PATH, from any number of runs) and report, per
+API and spec location: each inference confirmed, contradicted, settled or never exercised; contradicted
+invariants; documented facts violated; undocumented statuses, headers, properties and enum values.
+--patch OUT writes a diff of the specs (git apply OUT) that settles what the evidence covers and never
+touches a documented fact.
+
+exit status: 0 nothing drifted, 1 something drifted, 2 usage error."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -506,7 +546,9 @@ def _display(spec_dir: Path) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog=PROG, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     add_arguments(parser)
     try:
         arguments = parser.parse_args(argv)

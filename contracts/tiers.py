@@ -46,6 +46,8 @@ class Verdict:
     keyword: str | None = None
     #: Where in the response body (a JSON pointer), when the verdict is about a body.
     instance_path: str | None = None
+    #: The value that broke a schema keyword, whole when it is a scalar (drift widens keywords to it).
+    value: Any = None
 
     @property
     def inferred(self) -> bool:
@@ -69,6 +71,7 @@ class Verdict:
             "observed": self.observed,
             "keyword": self.keyword,
             "instance_path": self.instance_path,
+            "value": self.value,
         }
 
 
@@ -205,6 +208,7 @@ class SpecTiers:
             observed=shorten(error.instance),
             keyword=keyword,
             instance_path=instance_path or "/",
+            value=error.instance if _is_scalar(error.instance) else None,
         )
 
     def visited_inferences(self, schema_tokens: Sequence[str], instance: Any) -> list[tuple[str, str]]:
@@ -238,6 +242,16 @@ class SpecTiers:
         if isinstance(instance, list) and isinstance(node.get("items"), Mapping):
             for value in instance:
                 self._visit([*here, "items"], value, found, depth + 1)
+
+
+#: Longest string kept whole as a verdict's value.
+VALUE_LIMIT: Final = 2000
+
+
+def _is_scalar(value: Any) -> bool:
+    return (
+        value is None or isinstance(value, bool | int | float) or (isinstance(value, str) and len(value) <= VALUE_LIMIT)
+    )
 
 
 def strongest(verdicts: Sequence[Verdict]) -> Tier:

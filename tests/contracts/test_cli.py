@@ -187,9 +187,10 @@ def test_the_printed_seed_replays_a_failure(serve, live_env, run_contracts):
 
 def test_lenient_invariants_turn_a_live_targets_broken_invariants_into_warnings(plant, live_env, run_contracts):
     def miscount(exchange):
+        # A documented invariant: the journey answered is the one asked for.
         if exchange.status == 200 and exchange.path.startswith("/api/journey/"):
             body = exchange.json()
-            body["metrics"]["total_sessions"] += 1
+            body["journey_id"] += "-other"
             exchange.set_json(body)
 
     base_url = plant("jourvex", after=miscount)
@@ -200,7 +201,8 @@ def test_lenient_invariants_turn_a_live_targets_broken_invariants_into_warnings(
     assert lenient.status == 0, lenient.text
     summary = lenient.out.split("journeymock contracts summary")[1]
     assert re.search(r"semantic_invariants\s+warning", summary)
-    assert "metrics.total_sessions" in summary and "curl -X GET" in summary
+    assert "was requested" in summary and "mockserver/invariants/jourvex.py:requested_id" in summary
+    assert "curl -X GET" in summary
 
 
 def test_plain_pytest_runs_the_same_suite_with_the_same_options():

@@ -16,7 +16,7 @@ import yaml
 from faithful_support import KNOWN_IDS, faithful_app
 from support import REPO_ROOT
 
-from contracts.drift import ecma_literal, widened
+from contracts.drift import FORMATS, ecma_literal, widened
 from mockserver.cli import main as journeymock
 
 EXAMPLES = ("--max-examples", "6", "--seed", "11", "--rate", "1000/s")
@@ -103,6 +103,9 @@ def test_drift_settles_the_faithful_vendors_evidence_in_a_patch(observed, tmp_pa
     assert "openapi/odyssey.yaml#/components/schemas/InvalidJourneyDataError" in contradicted
     assert any(entry["state"] == "confirmed" for entry in report["inferences"])
     assert any(entry["state"] == "never exercised" for entry in report["inferences"])
+    # The faithful Odyssey reports a median of 0 rather than null: the spec stays nullable, the report says so.
+    never_null = {entry["location"] for entry in report["nullable_never_null"]}
+    assert "openapi/odyssey.yaml#/components/schemas/BehaviorMetrics/properties/medianTimeToComplete" in never_null
     for secret in live_env.values():
         assert secret not in out
     diff = patch.read_text(encoding="utf-8")
@@ -185,3 +188,106 @@ def test_widening_accepts_what_was_seen_and_what_was_accepted(keyword, current, 
     for value in [*values, *accepted]:
         assert validator.is_valid(value), (schema, value)
     assert ecma_literal("a.b(c)") == r"a\.b\(c\)"
+
+
+def _echoing_credentials(app: Any) -> Any:
+    """The mock, echoing the caller's credentials where observations look: in every 404 message (a
+    pattern-constrained string, whose value is recorded) and in a header."""
+
+    async def echoing(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        headers = {key.decode().lower(): value.decode() for key, value in scope["headers"]}
+        echoed = headers.get("authorization", "")
+        started: dict[str, Any] = {}
+
+        async def capture(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                started.update(message)
+                return
+            body = message.get("body", b"")
+            if started["status"] == 404:
+                body = json.dumps({"error": f'Journey with slug "{echoed}" not found'}).encode()
+            out = [(k, v) for k, v in started["headers"] if k.lower() != b"content-length"]
+            out += [(b"content-length", str(len(body)).encode()), (b"x-echo", echoed.encode())]
+            await send({**started, "headers": out})
+            await send({"type": "http.response.body", "body": body})
+
+        await app(scope, receive, capture)
+
+    return echoing
+
+
+def test_planted_credentials_never_reach_observations_or_drift_reports(tmp_path, serve, live_env, run_contracts, capfd):
+    from mockserver.app import create_app
+    from mockserver.config import ServerConfig
+
+    base_url = serve(_echoing_credentials(create_app(ServerConfig(apis=("odyssey",)))))
+    observations = tmp_path / "odyssey.jsonl"
+    outcome = run_contracts(
+        "--target", "live", "--api", "odyssey", "--base-url", base_url, "--observations", str(observations),
+        "--max-examples", "4", "--seed", "2", "--rate", "1000/s",
+    )  # fmt: skip
+    text = observations.read_text(encoding="utf-8")
+    assert '"x-echo"' in text and "[Filtered]" in text, "the planted echo was not observed"
+    reports = [text, outcome.text]
+    for output in FORMATS:
+        _, out, err = _drift(capfd, str(observations), "--format", output, "--patch", str(tmp_path / "p.diff"))
+        reports += [out, err, (tmp_path / "p.diff").read_text(encoding="utf-8")]
+    for secret in live_env.values():
+        for report in reports:
+            assert secret not in report
+
+
+def _verdict(location: str, keyword: str, value: Any) -> dict[str, Any]:
+    return {
+        "check": "response_schema_conformance",
+        "tier": "inferred",
+        "location": location,
+        "keyword": keyword,
+        "observed": json.dumps(value),
+        "value": value,
+        "reason": "",
+    }
+
+
+def test_a_patch_widens_enums_and_bounds_to_the_evidence_and_settles_them(tmp_path, capfd):
+    """Synthetic evidence: a Jourvex intent level outside the assumed enum, an Odyssey rate above 1."""
+    level = "openapi/jourvex.yaml#/components/schemas/Intent/properties/level/enum"
+    rate = "openapi/odyssey.yaml#/components/schemas/BehaviorMetrics/properties/completionRate/maximum"
+    lines = [
+        {"api": "jourvex", "time": "2026-05-01T00:00:00Z", "verdicts": [_verdict(level, "enum", "extreme")]},
+        {"api": "odyssey", "time": "2026-05-02T00:00:00Z", "verdicts": [_verdict(rate, "maximum", 1.5)]},
+        {"api": "odyssey", "time": "2026-05-03T00:00:00Z", "verdicts": [_verdict(rate, "maximum", 1.25)]},
+    ]
+    observations = tmp_path / "synthetic.jsonl"
+    observations.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    patch = tmp_path / "widen.patch"
+    status, out, _ = _drift(capfd, str(observations), "--patch", str(patch))
+    assert status == 1
+    assert "contradicted 2" in out and "first 2026-05-02T00:00:00Z, last 2026-05-03T00:00:00Z" in out
+    patched = tmp_path / "patched"
+    shutil.copytree(REPO_ROOT / "openapi", patched / "openapi")
+    applied = subprocess.run(["git", "apply", str(patch)], cwd=patched, capture_output=True, text=True)
+    assert applied.returncode == 0, applied.stderr + patch.read_text()
+    jourvex = yaml.safe_load((patched / "openapi" / "jourvex.yaml").read_text())
+    odyssey = yaml.safe_load((patched / "openapi" / "odyssey.yaml").read_text())
+    assert jourvex["components"]["schemas"]["Intent"]["properties"]["level"]["enum"] == [
+        "low",
+        "medium",
+        "high",
+        "extreme",
+    ]
+    assert odyssey["components"]["schemas"]["BehaviorMetrics"]["properties"]["completionRate"]["maximum"] == 1.5
+    assert "Evidence (journeymock drift, 2 observation(s)" in " ".join(
+        odyssey["components"]["schemas"]["BehaviorMetrics"]["properties"]["completionRate"][
+            "x-journeymock-inferred"
+        ].split()
+    )
+    status, out, _ = _drift(capfd, str(observations), "--spec-dir", str(patched / "openapi"), "--format", "json")
+    report = json.loads(out)
+    states = {entry["location"]: entry["state"] for entry in report["inferences"]}
+    assert states["openapi/jourvex.yaml#/components/schemas/Intent/properties/level"] == "settled"
+    assert states["openapi/odyssey.yaml#/components/schemas/BehaviorMetrics/properties/completionRate"] == "settled"
+    assert status == 0

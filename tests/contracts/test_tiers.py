@@ -99,3 +99,18 @@ def test_a_failure_is_inferred_only_when_every_fact_it_breaks_is():
         "x", dropoff, {"completionRate": 2, "mobileRate": 0, "medianTimeToComplete": None, "topDropoffStep": None}
     )
     assert inferred and strongest(inferred) == INFERRED
+
+
+def test_the_mock_is_recognised_on_loopback_and_nothing_else_is(serve, live_env):
+    from faithful_support import faithful_app
+
+    from contracts.targets import serves_journeymock
+    from mockserver.app import create_app
+    from mockserver.config import ServerConfig
+
+    mock_url = serve(create_app(ServerConfig(apis=("jourvex",))))
+    assert serves_journeymock(mock_url, "jourvex")
+    assert not serves_journeymock(mock_url, "odyssey")  # not an API it serves
+    assert not serves_journeymock(serve(faithful_app("jourvex", live_env)), "jourvex")
+    assert not serves_journeymock(serve(create_app(ServerConfig(apis=("jourvex",), admin=False))), "jourvex")
+    assert not serves_journeymock("https://api.jourvex.com", "jourvex")  # a vendor is never asked
