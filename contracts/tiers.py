@@ -106,6 +106,7 @@ class SpecTiers:
         self.file_name = file_name or f"openapi/{spec.path.name}"
         resource = Resource.from_contents(self.document, default_specification=DRAFT202012)
         self._registry: Registry[Any] = Registry().with_resource(_SPEC_URI, resource)
+        self._walks: dict[tuple[str, ...], Walk] = {}
 
     def location(self, tokens: Sequence[str | int]) -> str:
         return f"{self.file_name}#{pointer(tokens)}"
@@ -113,10 +114,18 @@ class SpecTiers:
     def walk(self, tokens: Sequence[str | int], start: Sequence[str] = ()) -> Walk:
         """Follow `tokens` from `start` (a pointer into the document), resolving `$ref` as a validator does:
         explicitly (a `$ref` token) or implicitly (a token the referring object does not have)."""
+        key = (*start, *(str(token) for token in tokens))
+        walked = self._walks.get(key)
+        if walked is None:
+            # The document never changes under a SpecTiers: the same path always ends the same way.
+            walked = self._walks[key] = self._walk(key)
+        return walked
+
+    def _walk(self, path: tuple[str, ...]) -> Walk:
         node: Any = self.document
         here: list[str] = []
         reason: str | None = None
-        for token in [*start, *tokens]:
+        for token in path:
             if token == "$ref" and isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
                 node, here = self._resolve(node["$ref"])
             else:
@@ -124,7 +133,7 @@ class SpecTiers:
                     reason = self._mark(node, reason)
                     node, here = self._resolve(node["$ref"])
                     reason = self._mark(node, reason)
-                if isinstance(node, list) and isinstance(token, int | str) and str(token).isdigit():
+                if isinstance(node, list) and str(token).isdigit() and int(token) < len(node):
                     node = node[int(token)]
                 elif isinstance(node, Mapping) and str(token) in node:
                     node = node[str(token)]
