@@ -310,7 +310,8 @@ def widened(keyword: str, current: Any, values: Sequence[Any]) -> Any:
     """The keyword's value widened to accept every observed value."""
     if keyword == "pattern":
         seen = "|".join(ecma_literal(str(value)) for value in values)
-        return f"(?:{current})|^(?:{seen})$"
+        # Not `$`: Python's also matches before a final line break, ECMA 262's does not.
+        return f"(?:{current})|^(?:{seen})(?![\\s\\S])"
     if keyword == "type":
         types = list(current) if isinstance(current, list) else [current]
         for value in values:

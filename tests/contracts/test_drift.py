@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 import yaml
 from faithful_support import KNOWN_IDS, faithful_app
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from support import REPO_ROOT
 
 from contracts.drift import FORMATS, ecma_literal, widened
@@ -291,3 +293,19 @@ def test_a_patch_widens_enums_and_bounds_to_the_evidence_and_settles_them(tmp_pa
     assert states["openapi/jourvex.yaml#/components/schemas/Intent/properties/level"] == "settled"
     assert states["openapi/odyssey.yaml#/components/schemas/BehaviorMetrics/properties/completionRate"] == "settled"
     assert status == 0
+
+
+@given(seen=st.lists(st.text(max_size=40), min_size=1, max_size=4), other=st.text(max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_a_widened_pattern_matches_exactly_what_was_seen_in_both_regex_engines(seen, other):
+    import jsonschema_rs
+    from jsonschema import Draft202012Validator
+
+    pattern = widened("pattern", "^Invalid journey data: ", seen)
+    schema = {"type": "string", "pattern": pattern}
+    compiled = jsonschema_rs.validator_for(schema)
+    reference = Draft202012Validator(schema)
+    for value in [*seen, "Invalid journey data: anything"]:
+        assert compiled.is_valid(value) and reference.is_valid(value), (pattern, value)
+    expected = other in seen or other.startswith("Invalid journey data: ")
+    assert compiled.is_valid(other) == reference.is_valid(other) == expected, (pattern, other)
