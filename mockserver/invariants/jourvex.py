@@ -191,7 +191,11 @@ def conversion_hits(body: Mapping[str, Any], context: Context) -> Iterator[str]:
         yield f"intent.signals.conversion_hits is {reported} but the sessions have {expected} conversions"
 
 
-@check(convention=True)
+@check(
+    inferred="Which pages count as high-intent or enterprise is journeymock's site map; the document does not list"
+    " them.",
+    convention=True,
+)
 def page_signals(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     pages = _pages(body)
     signals = body["intent"]["signals"]
@@ -204,7 +208,11 @@ def page_signals(body: Mapping[str, Any], context: Context) -> Iterator[str]:
             yield f"intent.signals.{name} is {signals[name]} but the sessions view {expected} {noun} pages"
 
 
-@check(convention=True)
+@check(
+    inferred="The score thresholds of the intent levels (>= 70 high, >= 40 medium) are journeymock's; the document"
+    " shows only 88 and high.",
+    convention=True,
+)
 def intent_level(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     score = body["intent"]["score"]
     expected = rules.intent_level(int(number(score)))
@@ -212,7 +220,11 @@ def intent_level(body: Mapping[str, Any], context: Context) -> Iterator[str]:
         yield f"intent.level is {body['intent']['level']!r} but a score of {score} is {expected!r}"
 
 
-@check(convention=True)
+@check(
+    inferred="The rules choosing a recommendation flag and its headline are journeymock's; the document shows one "
+    "flag.",
+    convention=True,
+)
 def recommendation(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     sessions = _sessions(body)
     expected = rules.recommendation_flag(
@@ -246,7 +258,10 @@ def live_event(body: Mapping[str, Any], context: Context) -> Iterator[str]:
             yield f"live.current_page is {live['current_page']!r} but the last page viewed is {last_page!r}"
 
 
-@check(convention=True)
+@check(
+    inferred="That conversions and redirects fall within their session is assumed; the document only shows them empty.",
+    convention=True,
+)
 def conversion_times(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     for position, session in enumerate(_sessions(body)):
         start, end = instant(session["start"]), instant(session["end"])
@@ -290,7 +305,11 @@ def not_in_the_future(body: Mapping[str, Any], context: Context) -> Iterator[str
             yield f"{name} is {value}, after now ({context.now.isoformat()})"
 
 
-@check(clock=True, convention=True)
+@check(
+    inferred="The activity window behind live.is_active is journeymock's; the document does not define it.",
+    clock=True,
+    convention=True,
+)
 def is_active(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     assert context.now is not None
     idle = seconds_between(instant(body["live"]["last_event_ts"]), context.now)

@@ -190,7 +190,11 @@ def unmapped_step_ids(body: Mapping[str, Any], context: Context) -> Iterator[str
             yield f"unmappedStepIds lists {step_id!r}, which is not one of the journey's steps"
 
 
-@check(convention=True)
+@check(
+    inferred="How the last 24 hours' counts relate to sessionCount and the medians is assumed; the document does "
+    "not say.",
+    convention=True,
+)
 def session_totals(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     if not _is_detail(body):
         return

@@ -114,7 +114,10 @@ def journey_times(body: Mapping[str, Any], context: Context) -> Iterator[str]:
             )
 
 
-@check(convention=True)
+@check(
+    inferred="Batch and event ordering (oldest first) is a convention; the document shows one batch.",
+    convention=True,
+)
 def events_in_time_order(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     for where, resource in _resources(body, "journey"):
         batches = _batches(resource["attributes"])
@@ -131,7 +134,10 @@ def events_in_time_order(body: Mapping[str, Any], context: Context) -> Iterator[
                 yield f"{where}.attributes.custom_events[{position}].events are not in time order"
 
 
-@check(convention=True)
+@check(
+    inferred="That event batches fall within the journey's created_at..updated_at is assumed; not stated.",
+    convention=True,
+)
 def events_within_journey(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     for where, resource in _resources(body, "journey"):
         attributes = resource["attributes"]
@@ -165,7 +171,10 @@ def prediction_times(body: Mapping[str, Any], context: Context) -> Iterator[str]
             yield f"{where}.updated_at ({prediction['updated_at']}) is before created_at ({prediction['created_at']})"
 
 
-@check(convention=True)
+@check(
+    inferred="A prediction_id as a 64-digit hex digest, and a resource id equal to it, is read from the example.",
+    convention=True,
+)
 def prediction_ids(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     for where, prediction, _ in _predictions(body):
         if not _HEX_DIGEST.fullmatch(str(prediction["prediction_id"])):
@@ -177,7 +186,11 @@ def prediction_ids(body: Mapping[str, Any], context: Context) -> Iterator[str]:
             )
 
 
-@check(convention=True)
+@check(
+    inferred="The severities that go with a bot (high, critical) or a human (none, low) and the BotD threshold are"
+    " assumed; the document shows one prediction.",
+    convention=True,
+)
 def bot_predictions(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     for where, prediction, attributes in _predictions(body):
         if prediction["prediction_category"] != "bot":
@@ -206,7 +219,10 @@ def bot_predictions(body: Mapping[str, Any], context: Context) -> Iterator[str]:
                 )
 
 
-@check(convention=True)
+@check(
+    inferred="That every journey gets a bot prediction is assumed from the example; not stated.",
+    convention=True,
+)
 def bot_prediction_present(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     for where, resource in _resources(body, "journey"):
         predictions = resource["attributes"].get("predictions")
