@@ -187,6 +187,11 @@ class ProgressPrinter:
             f"seed {settings.seed}; {self._total} test(s)"
         )
 
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        # Without pytest's terminal nothing else would say why a suite could not be collected.
+        if report.failed and report.longrepr is not None:
+            self._failures.append(redact(str(report.longrepr), self.run.secrets()))
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.failed:
             self._outcomes[report.nodeid] = "FAILED"
