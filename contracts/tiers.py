@@ -303,6 +303,15 @@ class Judge:
         self.declared = declared
 
     def classify(self, check: str, failure: Any, case: Any, response: Any) -> list[Verdict]:
+        """The verdicts behind one failure. A failure that cannot be tied to a fact stays documented: a gap
+        here must never soften a failure into a warning."""
+        try:
+            return self._classify(check, failure, case, response)
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+            where = f"{case.operation.method.upper()} {case.operation.path}"
+            return [Verdict(check, DOCUMENTED, where, f"not tied to a spec node ({type(error).__name__})", check)]
+
+    def _classify(self, check: str, failure: Any, case: Any, response: Any) -> list[Verdict]:
         exception = getattr(failure, "exception", None)
         if isinstance(exception, ContractViolation):
             return list(exception.verdicts)

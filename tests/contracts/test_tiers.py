@@ -114,3 +114,18 @@ def test_the_mock_is_recognised_on_loopback_and_nothing_else_is(serve, live_env)
     assert not serves_journeymock(serve(faithful_app("jourvex", live_env)), "jourvex")
     assert not serves_journeymock(serve(create_app(ServerConfig(apis=("jourvex",), admin=False))), "jourvex")
     assert not serves_journeymock("https://api.jourvex.com", "jourvex")  # a vendor is never asked
+
+
+def test_a_failure_that_cannot_be_tied_to_a_fact_stays_documented():
+    from types import SimpleNamespace
+
+    from contracts.checks import CHECK_TIERS
+    from contracts.tiers import Judge
+
+    judge = Judge(load_specs(["odyssey"])["odyssey"], CHECK_TIERS)
+    operation = SimpleNamespace(path="/api/journeys/{slug}", method="get")
+    case = SimpleNamespace(operation=operation, meta=None, body=None, path_parameters=None, query=None, headers=None)
+    broken_response = SimpleNamespace()  # no status: tying it to a response raises
+    [verdict] = judge.classify("response_schema_conformance", object(), case, broken_response)
+    assert verdict.tier == DOCUMENTED
+    assert "not tied to a spec node" in verdict.reason
