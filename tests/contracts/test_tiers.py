@@ -129,3 +129,25 @@ def test_a_failure_that_cannot_be_tied_to_a_fact_stays_documented():
     [verdict] = judge.classify("response_schema_conformance", object(), case, broken_response)
     assert verdict.tier == DOCUMENTED
     assert "not tied to a spec node" in verdict.reason
+
+
+def test_the_issue_examples_of_silent_choices_are_inferred_invariants():
+    """A median of 0 on a journey without steps, and `""` naming a nameless step: both inferences."""
+    import copy
+
+    from mockserver.invariants.suite import Context
+
+    example = load_specs(["odyssey"])["odyssey"].operation("getJourney").responses["200"].examples["documented"]
+    nameless = copy.deepcopy(example)
+    del nameless["steps"][0]["name"]
+    nameless["behaviorMetrics"]["topDropoffStep"]["stepName"] = ""
+    stepless = copy.deepcopy(example)
+    stepless.update(steps=[], unmappedStepIds=[])
+    stepless["healthMetrics"]["hasSteps"] = False
+    stepless["behaviorMetrics"].update(topDropoffStep=None, medianTimeToComplete=0)
+    stepless["eventCountsLast24h"].update(step_view=0, field_focus=0)
+    suite = INVARIANT_SUITES["odyssey"]
+    for body, check in ((nameless, "top_dropoff_step"), (stepless, "without_steps")):
+        findings = suite.findings(body, Context(now=None, strict=True))
+        assert check in {finding.check for finding in findings}
+        assert {finding.tier for finding in findings} == {INFERRED}, findings
