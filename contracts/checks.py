@@ -19,9 +19,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote
 
+from contracts.tiers import DOCUMENTED, INFERRED, ContractViolation, Tier, Verdict
 from mockserver.invariants import jourvex as jourvex_invariants
 from mockserver.invariants import odyssey as odyssey_invariants
 from mockserver.invariants import yofi as yofi_invariants
+from mockserver.invariants.suite import CheckSuite, Context, Finding
 from mockserver.specs import load_specs
 
 if TYPE_CHECKING:
@@ -34,8 +36,34 @@ if TYPE_CHECKING:
     Case: TypeAlias = GenericCase[APIOperation[Any, Any, Any, Any]]
 
 CheckFunction = Callable[["CheckContext", "Response", "Case"], bool | None]
-#: Called with (check name, case, response, message) when a check reports a warning instead of failing.
-WarningSink = Callable[[str, "Case", "Response", str], None]
+#: Called with the verdict when a check reports a warning instead of failing.
+WarningSink = Callable[["Case", "Response", Verdict], None]
+
+#: The tier of each custom check, beside the code: a documented one quotes the vendor document's sentence
+#: that backs it, an inferred one says why journeymock assumes it. (The invariants declare theirs in
+#: `mockserver/invariants/`.)
+CHECK_TIERS: Final[Mapping[str, tuple[Tier, str]]] = {
+    "documented_error_message": (DOCUMENTED, 'Journey with slug \\"nonexistent-journey\\" not found'),
+    "journey_created": (DOCUMENTED, "This endpoint allows you to create a new journey in your organization."),
+    "created_journey_retrievable": (
+        DOCUMENTED,
+        "This endpoint allows you to retrieve a journey by providing its slug.",
+    ),
+    "update_applied": (DOCUMENTED, "This endpoint allows you to update a journey's configuration."),
+    "update_visible": (DOCUMENTED, "This endpoint allows you to update a journey's configuration."),
+    "duplicate_slug_rejected": (DOCUMENTED, "Must be unique within your organization."),
+    "predictions_field": (DOCUMENTED, "The additional fields of the journey to be returned."),
+    "is_force_consistent": (
+        INFERRED,
+        "The document says only 'Whether to force calculate the features'; that a forced calculation keeps the "
+        "prediction_id is assumed.",
+    ),
+    "predictions_agree": (
+        INFERRED,
+        "That a journey's embedded predictions are its predictions endpoint's is assumed; the document shows "
+        "the two endpoints separately.",
+    ),
+}
 
 #: Documented answers that say "not now": a stateful expectation cannot be judged on them.
 TRANSIENT_STATUSES: Final = frozenset({429, 503})
@@ -58,9 +86,9 @@ _INVARIANT_OPERATIONS: Final[Mapping[str, frozenset[str]]] = {
 @dataclass(frozen=True)
 class CheckOptions:
     api: str
-    #: False against a live target: journeymock's own conventions are not the vendor's promise.
-    strict: bool
-    #: Invariant problems become warnings (live target with --lenient-invariants).
+    #: Inferred invariants fail (the mock, or --strict-inferences); otherwise they are warnings.
+    inferences_fail: bool
+    #: Documented invariant problems become warnings too (live target with --lenient-invariants).
     lenient: bool
     now: Callable[[], datetime | None]
     warn: WarningSink
@@ -112,26 +140,42 @@ def _semantic_invariants(options: CheckOptions) -> CheckFunction:
         body = json_body(response)
         if not isinstance(body, Mapping):
             return None
-        found = invariant_problems(options, case, body)
-        if not found:
-            return None
-        message = "\n".join(found)
-        if options.lenient:
-            options.warn("semantic_invariants", case, response, message)
-            return None
-        raise AssertionError(message)
+        failing: list[Verdict] = []
+        for finding in invariant_findings(options, case, body):
+            verdict = invariant_verdict(options.api, finding)
+            if (verdict.inferred and not options.inferences_fail) or options.lenient:
+                options.warn(case, response, verdict)
+            else:
+                failing.append(verdict)
+        if failing:
+            raise ContractViolation("\n".join(verdict.observed for verdict in failing), failing)
+        return None
 
     return semantic_invariants
 
 
-def invariant_problems(options: CheckOptions, case: Case, body: Mapping[str, Any]) -> list[str]:
-    now = options.now()
-    journey_id = path_parameter(case, "journey_id")
-    if options.api == "jourvex":
-        return jourvex_invariants.problems(body, now=now, journey_id=journey_id, strict=options.strict)
-    if options.api == "odyssey":
-        return odyssey_invariants.problems(body, now=now, strict=options.strict)
-    return yofi_invariants.problems(body, now=now, journey_id=journey_id, strict=options.strict)
+INVARIANT_SUITES: Final[Mapping[str, CheckSuite]] = {
+    "jourvex": jourvex_invariants.SUITE,
+    "odyssey": odyssey_invariants.SUITE,
+    "yofi": yofi_invariants.SUITE,
+}
+
+
+def invariant_findings(options: CheckOptions, case: Case, body: Mapping[str, Any]) -> list[Finding]:
+    """Every invariant problem of the body, inferred ones included: their tier decides what they do."""
+    journey_id = path_parameter(case, "journey_id") if options.api != "odyssey" else None
+    context = Context(now=options.now(), strict=True, journey_id=journey_id)
+    return INVARIANT_SUITES[options.api].findings(body, context)
+
+
+def invariant_verdict(api: str, finding: Finding) -> Verdict:
+    return Verdict(
+        check="semantic_invariants",
+        tier=finding.tier,
+        location=f"mockserver/invariants/{api}.py:{finding.check}",
+        reason=finding.basis,
+        observed=finding.message,
+    )
 
 
 def documented_error_message(ctx: CheckContext, response: Response, case: Case) -> bool | None:

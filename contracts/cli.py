@@ -49,6 +49,10 @@ environment (live target):
   YOFI_PARTNER_ID                                     Yofi's x-scope-partner-id (required for yofi)
   JOURVEX_JOURNEY_IDS, YOFI_JOURNEY_IDS               known journey ids to probe, comma-separated
 
+verdicts: a violated fact the vendor document states fails the run; a violated fact journeymock inferred
+(x-journeymock-inferred in the spec, or an inferred invariant) is a warning, "inference contradicted",
+against a live target (--strict-inferences: a failure) and always a failure against the mock.
+
 exit status: 0 no violation, 1 violations (each printed with a curl line and the seed), 2 usage or
 configuration error."""
 
@@ -74,12 +78,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--allow-writes", action="store_true", help="let a live run create and update (contract-*, staging) journeys"
     )
     parser.add_argument(
+        "--strict-inferences",
+        action="store_true",
+        help="fail a live run on contradicted inferences (x-journeymock-inferred facts) too, not only warn",
+    )
+    parser.add_argument(
         "--lenient-invariants",
         action="store_true",
-        help="report broken semantic invariants of a live target as warnings, not failures",
+        help="report every broken semantic invariant of a live target as a warning, documented ones included",
     )
     parser.add_argument("--rate", metavar="N/s", help="at most N requests per second (live default: 10/s)")
     parser.add_argument("--junit-xml", type=Path, metavar="PATH", help="write a JUnit XML report to PATH")
+    parser.add_argument(
+        "--observations",
+        type=Path,
+        metavar="PATH",
+        help="append one JSON line per exchange to PATH (no credentials), for `journeymock drift`",
+    )
 
 
 def settings_from(arguments: argparse.Namespace) -> ContractSettings:
@@ -91,6 +106,8 @@ def settings_from(arguments: argparse.Namespace) -> ContractSettings:
         seed=arguments.seed,
         allow_writes=arguments.allow_writes,
         lenient_invariants=arguments.lenient_invariants,
+        strict_inferences=arguments.strict_inferences,
+        observations=arguments.observations,
         rate=arguments.rate,
     )
 
@@ -109,9 +126,11 @@ def pytest_arguments(arguments: argparse.Namespace, settings: ContractSettings) 
         # This process has imported modules that pytest would otherwise want to rewrite: not worth a warning.
         "-W",
         "ignore::pytest.PytestAssertRewriteWarning",
-        "-q",
-        "-rfEs",
-        "--tb=short",
+        # Not pytest's progress characters and summary: a line per API and phase, the violations, and the
+        # journeymock summary (contracts/reporting.py, ProgressPrinter).
+        "-p",
+        "no:terminal",
+        "--journeymock-progress",
         "--target",
         settings.target,
         "--seed",
@@ -127,6 +146,10 @@ def pytest_arguments(arguments: argparse.Namespace, settings: ContractSettings) 
         options.append("--allow-writes")
     if arguments.lenient_invariants:
         options.append("--lenient-invariants")
+    if arguments.strict_inferences:
+        options.append("--strict-inferences")
+    if arguments.observations:
+        options += ["--observations", str(arguments.observations)]
     if arguments.rate:
         options += ["--rate", arguments.rate]
     if arguments.junit_xml:

@@ -51,6 +51,8 @@ class LenientWarning:
     operation: str
     message: str
     curl: str
+    #: How many responses gave this warning (the first one is shown).
+    count: int = 1
 
 
 class ContractReport:
@@ -68,26 +70,49 @@ class ContractReport:
         self._pending: list[str] = []
         #: Tests that stopped on an error rather than a violation (no answer to judge): test id -> error.
         self._errors: dict[str, str] = {}
+        self._exchanges = 0
         self._lock = threading.Lock()
+
+    def counts(self) -> tuple[int, int]:
+        """Exchanges checked and distinct warnings so far."""
+        with self._lock:
+            return self._exchanges, len(self._warnings)
 
     def tally(self, api: str, check: str) -> CheckTally:
         return self._tallies[api].setdefault(check, CheckTally())
 
-    def record_results(self, api: str, case: Case, response: Response, results: Sequence[CheckResult]) -> None:
+    def record_results(
+        self,
+        api: str,
+        case: Case,
+        response: Response,
+        results: Sequence[CheckResult],
+        *,
+        demoted: frozenset[int] | set[int] = frozenset(),
+    ) -> None:
+        """`demoted`: failures (by identity) that only contradict inferences, counted as warnings."""
         with self._lock:
+            self._exchanges += 1
             self._statuses[api].setdefault(case.operation.label, set()).add(response.status_code)
             for result in results:
                 tally = self.tally(api, result.name)
                 tally.responses += 1
-                if result.failure is not None:
+                if result.failure is not None and id(result.failure) not in demoted:
                     tally.failures.setdefault(case.operation.label, result.failure.title)
 
-    def record_warning(self, api: str, check: str, case: Case, message: str, curl: str) -> None:
+    def record_warning(
+        self, api: str, check: str, case: Case, message: str, curl: str, *, about: str | None = None
+    ) -> None:
+        """A warning; those `about` the same fact (a spec location) are shown once, with their count."""
         with self._lock:
+            subject = about if about is not None else message
             tally = self.tally(api, check)
-            tally.warnings.setdefault((case.operation.label, message), message)
-            key = (api, check, case.operation.label, message)
-            self._warnings.setdefault(key, LenientWarning(api, check, case.operation.label, message, curl))
+            tally.warnings.setdefault((case.operation.label, subject), message)
+            key = (api, check, case.operation.label, subject)
+            if key in self._warnings:
+                self._warnings[key].count += 1
+            else:
+                self._warnings[key] = LenientWarning(api, check, case.operation.label, message, curl)
 
     def record_violation(self, kinds: set[tuple[str, str, str, str]], rendered: str) -> None:
         """A failing request found while the run goes on; reported once per new kind of violation."""
@@ -141,9 +166,10 @@ class ContractReport:
                 lines.extend(self._unread_operations(api))
         if self._warnings:
             lines.append("")
-            lines.append(f"warnings ({len(self._warnings)}, not failures: --lenient-invariants):")
+            lines.append(f"warnings ({len(self._warnings)}, not failures: {self._why_warnings()}):")
             for warning in self._warnings.values():
-                lines.append(f"- {warning.api} {warning.operation} [{warning.check}]")
+                times = f" ({warning.count} responses)" if warning.count > 1 else ""
+                lines.append(f"- {warning.api} {warning.operation} [{warning.check}]{times}")
                 lines.append(textwrap.indent(warning.message, "    "))
                 lines.append(textwrap.indent(warning.curl, "    "))
         lines.append("")
@@ -158,6 +184,12 @@ class ContractReport:
             lines.extend(f"  {test}: {error}" for test, error in sorted(self._errors.items()))
         lines.append(f"replay: {self.replay_command()}")
         return lines
+
+    def _why_warnings(self) -> str:
+        reasons = ["inferences the target contradicts (--strict-inferences makes them fail)"]
+        if self.settings.lenient_invariants:
+            reasons.append("documented invariants under --lenient-invariants")
+        return "; ".join(reasons)
 
     def _unread_operations(self, api: str) -> list[str]:
         """On a live target, operations whose bodies were never checked: worth knowing, not a violation."""

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Final
 
 import pytest
@@ -33,6 +34,17 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption(
         "--lenient-invariants", action="store_true", help="report broken invariants of a live target as warnings"
     )
+    group.addoption(
+        "--strict-inferences", action="store_true", help="contradicted inferences fail a live run too, not only warn"
+    )
+    group.addoption(
+        "--journeymock-progress",
+        action="store_true",
+        help="a progress line per API and phase and the journeymock summary (with -p no:terminal)",
+    )
+    group.addoption(
+        "--observations", default=None, metavar="PATH", help="append one JSON line per exchange (for drift)"
+    )
     group.addoption("--rate", default=None, metavar="N/s", help="at most N requests per second (live default 10/s)")
 
 
@@ -47,6 +59,8 @@ def configure(config: pytest.Config) -> None:
             seed=option.seed,
             allow_writes=option.allow_writes,
             lenient_invariants=option.lenient_invariants,
+            strict_inferences=option.strict_inferences,
+            observations=Path(option.observations) if option.observations else None,
             rate=option.rate,
         )
     except ConfigurationError as error:
@@ -56,6 +70,8 @@ def configure(config: pytest.Config) -> None:
         if problem is not None:
             raise pytest.UsageError(problem)
     config.stash[RUN_KEY] = ContractRun(settings)
+    if getattr(config.option, PROGRESS_OPTION, False):
+        config.pluginmanager.register(ProgressPrinter(config.stash[RUN_KEY]), "journeymock-progress")
     config.addinivalue_line("markers", f"{API_MARKER}(name): a test of one API only, left out of runs without it")
 
 
@@ -134,3 +150,86 @@ def write_summary(terminalreporter: Any, config: pytest.Config) -> None:
     terminalreporter.write_sep("=", "journeymock contracts summary")
     for line in run.report.summary_lines():
         terminalreporter.write_line(redact(line, run.secrets()))
+
+
+#: What each test of the suite checks, as the progress line names it.
+PHASES: Final = {
+    "test_operation": "operations (examples, coverage, fuzzing)",
+    "test_edge_probes": "edge probes",
+    "test_odyssey_lifecycle": "sequences: lifecycle",
+    "test_odyssey_links": "sequences: spec links",
+    "test_yofi_views": "sequences: two views",
+}
+PROGRESS_OPTION: Final = "journeymock_progress"
+
+
+class ProgressPrinter:
+    """What `journeymock contracts` prints instead of pytest's terminal output: a line per API and phase as it
+    ends (outcome, exchanges checked, warnings), the violations found, and the journeymock summary last."""
+
+    def __init__(self, run: ContractRun, write: Any = print) -> None:
+        self.run = run
+        self.write = write
+        self._outcomes: dict[str, str] = {}
+        self._reasons: dict[str, str] = {}
+        self._failures: list[str] = []
+        self._exchanges = 0
+        self._warnings = 0
+        self._done = 0
+        self._total = 0
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self._total = len(session.items)
+        settings = self.run.settings
+        self.write(
+            f"journeymock contracts: {', '.join(settings.apis)} against the {settings.target} target; "
+            f"seed {settings.seed}; {self._total} test(s)"
+        )
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        # Without pytest's terminal nothing else would say why a suite could not be collected.
+        if report.failed and report.longrepr is not None:
+            self._failures.append(redact(str(report.longrepr), self.run.secrets()))
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.failed:
+            self._outcomes[report.nodeid] = "FAILED"
+            if report.longrepr is not None:
+                self._failures.append(redact(str(report.longrepr), self.run.secrets()))
+        elif report.skipped and report.nodeid not in self._outcomes:
+            self._outcomes[report.nodeid] = "skipped"
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            self._reasons[report.nodeid] = str(reason).removeprefix("Skipped: ")
+        if report.when == "teardown":
+            self._finished(report.nodeid)
+
+    def _finished(self, nodeid: str) -> None:
+        self._done += 1
+        exchanges, warnings = self.run.report.counts()
+        name = nodeid.split("::")[-1]
+        function, _, parameter = name.partition("[")
+        api = parameter.rstrip("]") or function.split("_")[1]
+        outcome = self._outcomes.get(nodeid, "ok")
+        detail = f"{exchanges - self._exchanges} exchanges checked"
+        if warnings > self._warnings:
+            detail += f", {warnings - self._warnings} new warning(s)"
+        if outcome == "skipped":
+            detail = self._reasons.get(nodeid, "")
+        self._exchanges, self._warnings = exchanges, warnings
+        phase = PHASES.get(function, function)
+        self.write(f"[{self._done}/{self._total}] {api:<8} {phase:<40} {outcome:<8} {detail}", flush=True)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self._failures:
+            self.write("")
+            self.write(f"violations ({len(self._failures)} test(s) failed):")
+            for text in self._failures:
+                self.write("")
+                self.write(text)
+        self.write("")
+        self.write("journeymock contracts summary")
+        self.write("=" * len("journeymock contracts summary"))
+        for line in self.run.report.summary_lines():
+            self.write(redact(line, self.run.secrets()))

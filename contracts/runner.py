@@ -8,6 +8,7 @@ import functools
 import itertools
 import re
 import secrets
+import shlex
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,8 +20,11 @@ import pytest
 from schemathesis.core.failures import FailureGroup
 
 from contracts import checks as custom
+from contracts.observations import ObservationLog
 from contracts.report import ContractReport, redact, render_failure
 from contracts.schemas import PARTNER_HEADER, build_schema
+from contracts.settings import PARTNER_VARIABLE, TOKEN_VARIABLES
+from contracts.tiers import Judge, Verdict, strongest
 from mockserver.specs import load_specs
 
 if TYPE_CHECKING:
@@ -78,14 +82,29 @@ class ApiRunner:
     response_checks: list[custom.CheckFunction] = field(init=False)
     #: Check names of the failures of the last validation (by failure identity), for the failure report.
     _last_names: dict[int, str] = field(init=False, default_factory=dict)
+    #: The verdicts behind each failure of the last validation (by failure identity).
+    _last_verdicts: dict[int, list[Verdict]] = field(init=False, default_factory=dict)
+    #: Warnings given while the checks of the current exchange ran.
+    _warned: list[Verdict] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.schema = build_schema(self.api, self.settings, self.target)
         self.schema.hooks.register_hook_with_name(self._after_validate, "after_validate")
+        self.judge = Judge(load_specs(self.settings.apis)[self.api], custom.CHECK_TIERS)
+        self.observations = (
+            ObservationLog(self.settings.observations, self.settings.secrets(), self.settings.target)
+            if self.settings.observations is not None
+            else None
+        )
+        #: Inferred facts fail against the mock (in-process, or served: it implements them) and with
+        #: --strict-inferences; against anything else a contradicted inference is a warning.
+        self.inferences_fail = (
+            not self.settings.live or self.settings.strict_inferences or self.target.implements_inferences(self.api)
+        )
         self.response_checks = custom.response_checks(
             custom.CheckOptions(
                 api=self.api,
-                strict=not self.settings.live,
+                inferences_fail=self.inferences_fail,
                 lenient=self.settings.invariants_are_warnings,
                 now=self.target.now,
                 warn=self._warn,
@@ -125,7 +144,15 @@ class ApiRunner:
         __tracebackhide__ = True
         try:
             case.validate_response(response, additional_checks=[*self.response_checks, *extra_checks])
-        except FailureGroup as group:
+        except FailureGroup as caught:
+            failing = [failure for failure in caught.exceptions if not self._demoted(failure)]
+            for failure in caught.exceptions:
+                if self._demoted(failure):
+                    for verdict in self._verdicts_of(failure, case, response):
+                        self._report_warning(case, response, verdict)
+            if not failing:
+                return
+            group = FailureGroup(failing, caught.message)
             rendered = self._render(case, response, group)
             if not collect:
                 raise FailureGroup(list(group.exceptions), rendered) from None
@@ -174,8 +201,10 @@ class ApiRunner:
                 self.report.record_skip(self.api, check, WRITES_SKIPPED)
             pytest.skip(WRITES_SKIPPED)
 
-    def skip(self, check: str, reason: str) -> None:
-        self.report.record_skip(self.api, check, reason)
+    def skip(self, checks: Sequence[str], reason: str) -> None:
+        """Every check the skipped test would have run is listed as skipped, with the reason."""
+        for check in checks:
+            self.report.record_skip(self.api, check, reason)
         pytest.skip(reason)
 
     def fresh_slug(self) -> str:
@@ -219,15 +248,66 @@ class ApiRunner:
 
     # Reporting.
 
-    def _after_validate(self, context: HookContext, case: Case, response: Response, results: list[CheckResult]) -> None:
-        self.report.record_results(self.api, case, response, results)
-        self._last_names = {id(result.failure): result.name for result in results if result.failure is not None}
+    # Verdicts: which failures break documented facts, which only contradict inferences.
 
-    def _warn(self, check: str, case: Case, response: Response, message: str) -> None:
-        self.report.record_warning(self.api, check, case, message, self._curl(case, response))
+    def _after_validate(self, context: HookContext, case: Case, response: Response, results: list[CheckResult]) -> None:
+        self._last_names = {id(result.failure): result.name for result in results if result.failure is not None}
+        self._last_verdicts = {
+            id(result.failure): self.judge.classify(result.name, result.failure, case, response)
+            for result in results
+            if result.failure is not None
+        }
+        demoted = {
+            id(result.failure) for result in results if result.failure is not None and self._demoted(result.failure)
+        }
+        self.report.record_results(self.api, case, response, results, demoted=demoted)
+        if self.observations is not None:
+            verdicts = [*self._warned, *(verdict for found in self._last_verdicts.values() for verdict in found)]
+            self.observations.record(self.api, self.judge, case, response, verdicts)
+        self._warned = []
+
+    def _verdicts_of(self, failure: Any, case: Case, response: Response) -> list[Verdict]:
+        known = self._last_verdicts.get(id(failure))
+        if known is not None:
+            return known
+        return self.judge.classify(self._last_names.get(id(failure), "unknown check"), failure, case, response)
+
+    def _demoted(self, failure: Any) -> bool:
+        """A failure that only contradicts inferences is a warning, unless inferences must hold here."""
+        if self.inferences_fail:
+            return False
+        verdicts = self._last_verdicts.get(id(failure))
+        return bool(verdicts) and strongest(verdicts or []) == "inferred"
+
+    def _warn(self, case: Case, response: Response, verdict: Verdict) -> None:
+        """A check's warning while it runs: part of this exchange's verdicts, and of the report."""
+        self._warned.append(verdict)
+        self._report_warning(case, response, verdict)
+
+    def _report_warning(self, case: Case, response: Response, verdict: Verdict) -> None:
+        text = redact(verdict.describe(), self.settings.secrets())
+        self.report.record_warning(
+            self.api, verdict.check, case, text, self._curl(case, response), about=verdict.location
+        )
 
     def _curl(self, case: Case, response: Response) -> str:
-        curl = case.as_curl_command(headers=dict(response.request.headers), verify=response.verify)
+        """A curl line that reproduces the request: this run's credentials appear as the variables they come
+        from (`-H "Authorization: Bearer $JOURVEX_API_KEY"`), any other value as it was sent."""
+        sent = {str(name): str(value) for name, value in response.request.headers.items()}
+        curl = case.as_curl_command(headers=sent, verify=response.verify)
+        credentials = self.settings.credentials[self.api]
+        placeholders = {
+            "Authorization": (f"Bearer {credentials.token}", f"Bearer ${TOKEN_VARIABLES[self.api]}"),
+            PARTNER_HEADER: (credentials.partner_id, f"${PARTNER_VARIABLE}"),
+        }
+        for header, (secret, placeholder) in placeholders.items():
+            value = next((value for name, value in sent.items() if name.lower() == header.lower()), None)
+            if value is None:
+                continue
+            # The placeholder in double quotes, so the shell fills it in; anything else quoted as it was sent.
+            shown = f'"{header}: {placeholder}"' if value == secret else shlex.quote(f"{header}: {value}")
+            masked = re.compile(r"-H '" + re.escape(header) + r": \[Filtered\]'", re.IGNORECASE)
+            curl = masked.sub(f"-H {shown}".replace("\\", "\\\\"), curl)
         return redact(curl, self.settings.secrets())
 
     def _render(self, case: Case, response: Response, group: FailureGroup) -> str:

@@ -13,6 +13,7 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final, Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -82,6 +83,10 @@ class ContractSettings:
     max_examples: int = DEFAULT_MAX_EXAMPLES
     allow_writes: bool = False
     lenient_invariants: bool = False
+    #: Violations of inferred facts fail a live run too (they always fail against the mock).
+    strict_inferences: bool = False
+    #: Append one JSON line per exchange here (evidence for `journeymock drift`).
+    observations: Path | None = None
     rate: float | None = None
     #: The options as given, to print a command that replays this run.
     base_url_option: str | None = None
@@ -125,6 +130,8 @@ class ContractSettings:
             arguments.append("--allow-writes")
         if self.lenient_invariants:
             arguments.append("--lenient-invariants")
+        if self.strict_inferences:
+            arguments.append("--strict-inferences")
         if self.rate_option is not None:
             arguments += ["--rate", self.rate_option]
         return arguments
@@ -140,6 +147,8 @@ def build_settings(
     allow_writes: bool,
     lenient_invariants: bool,
     rate: str | None,
+    strict_inferences: bool = False,
+    observations: Path | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> ContractSettings:
     """Validate the options against each other and the environment. Raises `ConfigurationError`."""
@@ -151,6 +160,13 @@ def build_settings(
         raise ConfigurationError(f"--max-examples must be at least 1, got {max_examples}")
     if seed is not None and seed < 0:
         raise ConfigurationError(f"--seed must be a non-negative integer, got {seed}")
+    if strict_inferences and lenient_invariants:
+        raise ConfigurationError(
+            "--strict-inferences and --lenient-invariants pull opposite ways: choose one "
+            "(--lenient-invariants makes every invariant a warning, --strict-inferences every inference a failure)"
+        )
+    if observations is not None:
+        _check_writable("--observations", observations)
     rate_value: float | None = None
     if rate is not None:
         try:
@@ -180,6 +196,8 @@ def build_settings(
         max_examples=max_examples if max_examples is not None else DEFAULT_MAX_EXAMPLES,
         allow_writes=allow_writes,
         lenient_invariants=lenient_invariants,
+        strict_inferences=strict_inferences,
+        observations=observations,
         rate=rate_value if rate_value is not None else (DEFAULT_LIVE_RATE if live else None),
         base_url_option=base_url,
         rate_option=rate,
@@ -202,6 +220,16 @@ def printable_url(url: str) -> str:
     if "@" not in parts.netloc:
         return url
     return urlunsplit(parts._replace(netloc="[Filtered]@" + parts.netloc.rsplit("@", 1)[1]))
+
+
+def _check_writable(option: str, path: Path) -> None:
+    """A file the run will append to: refused before anything runs when it cannot be written."""
+    if path.is_dir():
+        raise ConfigurationError(f"{option} {path}: is a directory, not a file")
+    if not path.parent.is_dir():
+        raise ConfigurationError(f"{option} {path}: the directory {path.parent} does not exist")
+    if not os.access(path if path.exists() else path.parent, os.W_OK):
+        raise ConfigurationError(f"{option} {path}: not writable")
 
 
 def _parse_apis(apis: Sequence[str] | None) -> tuple[str, ...]:

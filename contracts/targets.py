@@ -40,6 +40,10 @@ class Target(Protocol):
         """The target's clock when known (time-dependent invariants use it); None means "about now"."""
         ...
 
+    def implements_inferences(self, api: str) -> bool:
+        """Whether the target is journeymock itself, which implements every inference it states."""
+        ...
+
 
 class MockTarget:
     """The mock app, in-process, validating its own responses against the specs (a bad body becomes a 500)."""
@@ -62,6 +66,9 @@ class MockTarget:
 
     def now(self) -> datetime | None:
         return MOCK_NOW
+
+    def implements_inferences(self, api: str) -> bool:
+        return True
 
 
 class _AsServed:
@@ -113,6 +120,27 @@ class UrlTarget:
 
     def now(self) -> datetime | None:
         return None
+
+    def implements_inferences(self, api: str) -> bool:
+        return serves_journeymock(self.base_urls[api], api)
+
+
+#: Hosts whose admin API may be asked who they are: a vendor is never sent a request outside its API.
+LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def serves_journeymock(base_url: str, api: str, timeout: float = 2.0) -> bool:
+    """A loopback base URL served by `journeymock serve` answers its admin health with the APIs it serves."""
+    import httpx
+
+    if urlsplit(base_url).hostname not in LOOPBACK_HOSTS:
+        return False
+    try:
+        answer = httpx.get(f"{base_url}/__admin/health", timeout=timeout)
+        health = answer.json() if answer.status_code == 200 else None
+    except (httpx.HTTPError, ValueError):
+        return False
+    return isinstance(health, dict) and "version" in health and api in (health.get("apis") or [])
 
 
 def unreachable(settings: ContractSettings, timeout: float = 5.0) -> str | None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 import schemathesis
 
-from contracts import stateful
+from contracts import probes, stateful
 from contracts.session import ContractRun
 
 if TYPE_CHECKING:
@@ -32,6 +32,13 @@ def test_operation(case: Case, contract_api: str, contract_run: ContractRun) -> 
     runner = contract_run.runner(contract_api)
     runner.skip_if_writes_blocked(case)
     runner.call_and_validate(case, collect=True)
+
+
+def test_edge_probes(contract_api: str, contract_run: ContractRun) -> None:
+    """Long, non-ASCII and percent-encoded ids, strings at their bounds, a body that is not JSON: never a
+    5xx, errors in JSON, bounds kept (a bounded budget of requests per API)."""
+    runner = contract_run.runner(contract_api)
+    assert probes.run_edge_probes(runner) > 0
 
 
 @pytest.mark.contract_api("odyssey")

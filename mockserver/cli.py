@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from contracts.cli import register as register_contracts
+from contracts.drift import register as register_drift
 from fixtures.cli import register as register_fixtures
 from mockserver import __version__, compiled, settings
 from mockserver.cliargs import CommandParser, Subparsers, UsageError, command_subparsers
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = command_subparsers(parser, title="commands", metavar="COMMAND")
     _add_serve(subparsers)
     register_contracts(subparsers)
+    register_drift(subparsers)
     register_fixtures(subparsers)
     return parser
 

@@ -41,8 +41,8 @@ def entrypoint() -> list[str]:
 def assert_serves_replicas_over_postgres(served: argparse.Namespace) -> DatabaseUrl:
     assert served.run.__name__ == "_run_serve"
     assert served.host == "0.0.0.0", "a replica behind a load balancer must listen beyond loopback"
-    assert isinstance(served.state, DatabaseUrl), served.state
-    return served.state
+    assert isinstance(served.state_path, DatabaseUrl), served.state_path
+    return served.state_path
 
 
 def test_the_image_runs_journeymock():

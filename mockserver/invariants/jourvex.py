@@ -57,20 +57,27 @@ def _pages(body: Mapping[str, Any]) -> list[str]:
     return [page for session in _sessions(body) for page in session["pages"]]
 
 
-@check()
+@check(
+    documented="Your server calls the Journey API using your API key and the provided journey_id.",
+)
 def requested_id(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     if context.journey_id is not None and body["journey_id"] != context.journey_id:
         yield f"journey_id is {body['journey_id']!r} but {context.journey_id!r} was requested"
 
 
-@check()
+@check(
+    inferred="The document names metrics.total_sessions but never defines it, and its example lists one session "
+    "against a total of 12; counting the sessions listed is assumed.",
+)
 def total_sessions(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     expected = len(_sessions(body))
     if body["metrics"]["total_sessions"] != expected:
         yield f"metrics.total_sessions is {body['metrics']['total_sessions']} but there are {expected} sessions"
 
 
-@check()
+@check(
+    inferred="The metrics totals are assumed to sum the sessions listed; the document does not define them.",
+)
 def totals(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     sessions = _sessions(body)
     metrics = body["metrics"]
@@ -84,7 +91,9 @@ def totals(body: Mapping[str, Any], context: Context) -> Iterator[str]:
             yield f"metrics.{metric} is {metrics[metric]} but the sessions' {noun} sum to {expected}"
 
 
-@check()
+@check(
+    inferred="duration_sec = end - start is read from the example (204 s); the document does not define it.",
+)
 def session_durations(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     for position, session in enumerate(_sessions(body)):
         start, end = instant(session["start"]), instant(session["end"])
@@ -98,7 +107,9 @@ def session_durations(body: Mapping[str, Any], context: Context) -> Iterator[str
             )
 
 
-@check()
+@check(
+    inferred="Ordering (oldest first, disjoint) is a convention: the document shows one session and does not say.",
+)
 def session_order(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     sessions = _sessions(body)
     for position in range(1, len(sessions)):
@@ -110,14 +121,18 @@ def session_order(body: Mapping[str, Any], context: Context) -> Iterator[str]:
             )
 
 
-@check()
+@check(
+    inferred="first_seen equals the first session's start in the example; the document does not state it.",
+)
 def first_seen(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     sessions = _sessions(body)
     if sessions and instant(body["first_seen"]) != instant(sessions[0]["start"]):
         yield f"first_seen is {body['first_seen']} but the first session starts at {sessions[0]['start']}"
 
 
-@check()
+@check(
+    inferred="last_seen as the latest activity is read from its name; the document does not define it.",
+)
 def last_seen(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     seen = instant(body["last_seen"])
     for position, session in enumerate(_sessions(body)):
@@ -125,7 +140,9 @@ def last_seen(body: Mapping[str, Any], context: Context) -> Iterator[str]:
             yield f"last_seen is {body['last_seen']} but sessions[{position}] ends later, at {session['end']}"
 
 
-@check()
+@check(
+    inferred="Meaning inferred from the name; the document does not define avg_gap_hours.",
+)
 def avg_gap_hours(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     sessions = _sessions(body)
     reported = number(body["metrics"]["avg_gap_hours"])
@@ -142,7 +159,9 @@ def avg_gap_hours(body: Mapping[str, Any], context: Context) -> Iterator[str]:
         yield (f"metrics.avg_gap_hours is {reported} but the mean gap between consecutive sessions is {mean:.3f} hours")
 
 
-@check()
+@check(
+    inferred="converted is assumed to mean that some session has a conversion; the document does not define it.",
+)
 def converted(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     any_conversion = any(_count(session["conversions"]) for session in _sessions(body))
     if body["converted"] is not any_conversion:
@@ -152,7 +171,9 @@ def converted(body: Mapping[str, Any], context: Context) -> Iterator[str]:
         )
 
 
-@check()
+@check(
+    inferred="pricing_views is assumed to count /pricing pages in the sessions; the document does not define it.",
+)
 def pricing_views(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     expected = _pages(body).count(PRICING_PAGE)
     reported = body["intent"]["signals"]["pricing_views"]
@@ -160,7 +181,9 @@ def pricing_views(body: Mapping[str, Any], context: Context) -> Iterator[str]:
         yield f"intent.signals.pricing_views is {reported} but the sessions view {PRICING_PAGE} {expected} times"
 
 
-@check()
+@check(
+    inferred="conversion_hits is assumed to count the sessions' conversions; the document does not define it.",
+)
 def conversion_hits(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     expected = sum(_count(session["conversions"]) for session in _sessions(body))
     reported = body["intent"]["signals"]["conversion_hits"]
@@ -168,7 +191,11 @@ def conversion_hits(body: Mapping[str, Any], context: Context) -> Iterator[str]:
         yield f"intent.signals.conversion_hits is {reported} but the sessions have {expected} conversions"
 
 
-@check(convention=True)
+@check(
+    inferred="Which pages count as high-intent or enterprise is journeymock's site map; the document does not list"
+    " them.",
+    convention=True,
+)
 def page_signals(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     pages = _pages(body)
     signals = body["intent"]["signals"]
@@ -181,7 +208,11 @@ def page_signals(body: Mapping[str, Any], context: Context) -> Iterator[str]:
             yield f"intent.signals.{name} is {signals[name]} but the sessions view {expected} {noun} pages"
 
 
-@check(convention=True)
+@check(
+    inferred="The score thresholds of the intent levels (>= 70 high, >= 40 medium) are journeymock's; the document"
+    " shows only 88 and high.",
+    convention=True,
+)
 def intent_level(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     score = body["intent"]["score"]
     expected = rules.intent_level(int(number(score)))
@@ -189,7 +220,11 @@ def intent_level(body: Mapping[str, Any], context: Context) -> Iterator[str]:
         yield f"intent.level is {body['intent']['level']!r} but a score of {score} is {expected!r}"
 
 
-@check(convention=True)
+@check(
+    inferred="The rules choosing a recommendation flag and its headline are journeymock's; the document shows one "
+    "flag.",
+    convention=True,
+)
 def recommendation(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     sessions = _sessions(body)
     expected = rules.recommendation_flag(
@@ -209,7 +244,9 @@ def recommendation(body: Mapping[str, Any], context: Context) -> Iterator[str]:
         yield f"recommendation.card.headline {headline!r} is not a headline for the flag {flag!r}"
 
 
-@check()
+@check(
+    inferred="live.last_event_ts equals last_seen in the example; the document does not state it.",
+)
 def live_event(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     live = body["live"]
     if instant(live["last_event_ts"]) != instant(body["last_seen"]):
@@ -221,7 +258,10 @@ def live_event(body: Mapping[str, Any], context: Context) -> Iterator[str]:
             yield f"live.current_page is {live['current_page']!r} but the last page viewed is {last_page!r}"
 
 
-@check(convention=True)
+@check(
+    inferred="That conversions and redirects fall within their session is assumed; the document only shows them empty.",
+    convention=True,
+)
 def conversion_times(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     for position, session in enumerate(_sessions(body)):
         start, end = instant(session["start"]), instant(session["end"])
@@ -234,7 +274,10 @@ def conversion_times(body: Mapping[str, Any], context: Context) -> Iterator[str]
                     )
 
 
-@check(clock=True)
+@check(
+    inferred="Whole days since last_seen is read from the name; the document does not define it.",
+    clock=True,
+)
 def days_since_last_seen(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     assert context.now is not None
     elapsed = seconds_between(instant(body["last_seen"]), context.now)
@@ -248,7 +291,10 @@ def days_since_last_seen(body: Mapping[str, Any], context: Context) -> Iterator[
         )
 
 
-@check(clock=True)
+@check(
+    inferred="Observed times are assumed not to run ahead of the caller's clock; the vendor's clock is its own.",
+    clock=True,
+)
 def not_in_the_future(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     assert context.now is not None
     stamps = [("first_seen", body["first_seen"]), ("last_seen", body["last_seen"])]
@@ -259,7 +305,11 @@ def not_in_the_future(body: Mapping[str, Any], context: Context) -> Iterator[str
             yield f"{name} is {value}, after now ({context.now.isoformat()})"
 
 
-@check(clock=True, convention=True)
+@check(
+    inferred="The activity window behind live.is_active is journeymock's; the document does not define it.",
+    clock=True,
+    convention=True,
+)
 def is_active(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     assert context.now is not None
     idle = seconds_between(instant(body["live"]["last_event_ts"]), context.now)

@@ -54,7 +54,9 @@ def _is_detail(body: Mapping[str, Any]) -> bool:
     return "healthMetrics" in body or "behaviorMetrics" in body or "eventCountsLast24h" in body
 
 
-@check()
+@check(
+    documented="Timestamp of when the journey was last updated.",
+)
 def timestamps_ordered(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     if instant(body["updatedAt"]) < instant(body["createdAt"]):
         yield f"updatedAt ({body['updatedAt']}) is before createdAt ({body['createdAt']})"
@@ -63,7 +65,9 @@ def timestamps_ordered(body: Mapping[str, Any], context: Context) -> Iterator[st
             yield f"steps[{position}].updatedAt ({step['updatedAt']}) is before its createdAt ({step['createdAt']})"
 
 
-@check()
+@check(
+    inferred="Step ids are assumed unique, and a step's journeyId the journey's id as in the example; not stated.",
+)
 def step_ids(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     seen: set[Any] = set()
     for position, step in enumerate(_steps(body)):
@@ -74,7 +78,9 @@ def step_ids(body: Mapping[str, Any], context: Context) -> Iterator[str]:
             yield f"steps[{position}].journeyId is {step['journeyId']!r} but the journey's id is {body['id']!r}"
 
 
-@check()
+@check(
+    inferred="hasSteps is read from its name; the document lists it without a definition.",
+)
 def has_steps(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     if not _is_detail(body):
         return
@@ -83,7 +89,9 @@ def has_steps(body: Mapping[str, Any], context: Context) -> Iterator[str]:
         yield f"healthMetrics.hasSteps is {body['healthMetrics']['hasSteps']} but the journey has {count} steps"
 
 
-@check()
+@check(
+    inferred="Rates are assumed to be fractions in [0, 1] from the document's examples; no range is stated.",
+)
 def rates(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     if not _is_detail(body):
         return
@@ -97,7 +105,9 @@ def rates(body: Mapping[str, Any], context: Context) -> Iterator[str]:
             yield f"{name} is {value}, outside [0, 1]"
 
 
-@check()
+@check(
+    inferred="topDropoffStep is assumed to name one of the journey's own steps, as in the example; not stated.",
+)
 def top_dropoff_step(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     if not _is_detail(body):
         return
@@ -125,7 +135,9 @@ def top_dropoff_step(body: Mapping[str, Any], context: Context) -> Iterator[str]
         )
 
 
-@check()
+@check(
+    inferred="The event funnel ordering (session_start >= submit_attempt >= submit_success) is assumed; not stated.",
+)
 def event_funnel(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     if not _is_detail(body):
         return
@@ -140,7 +152,9 @@ def event_funnel(body: Mapping[str, Any], context: Context) -> Iterator[str]:
         )
 
 
-@check()
+@check(
+    inferred="hasRecentEvents is assumed to follow the last 24 hours' session_start count; not stated.",
+)
 def recent_events(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     if not _is_detail(body):
         return
@@ -150,7 +164,9 @@ def recent_events(body: Mapping[str, Any], context: Context) -> Iterator[str]:
         yield f"healthMetrics.hasRecentEvents is {reported} but eventCountsLast24h.session_start is {started:g}"
 
 
-@check()
+@check(
+    inferred="A journey without steps is assumed to have no step events and no median completion time; not stated.",
+)
 def without_steps(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     if not _is_detail(body) or _steps(body):
         return
@@ -164,7 +180,9 @@ def without_steps(body: Mapping[str, Any], context: Context) -> Iterator[str]:
         yield f"behaviorMetrics.medianTimeToComplete is {median} but the journey has no steps"
 
 
-@check()
+@check(
+    documented="Step IDs that haven't received events in the last 7 days.",
+)
 def unmapped_step_ids(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     if not _is_detail(body):
         return
@@ -174,7 +192,11 @@ def unmapped_step_ids(body: Mapping[str, Any], context: Context) -> Iterator[str
             yield f"unmappedStepIds lists {step_id!r}, which is not one of the journey's steps"
 
 
-@check(convention=True)
+@check(
+    inferred="How the last 24 hours' counts relate to sessionCount and the medians is assumed; the document does "
+    "not say.",
+    convention=True,
+)
 def session_totals(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     if not _is_detail(body):
         return
@@ -192,7 +214,13 @@ def session_totals(body: Mapping[str, Any], context: Context) -> Iterator[str]:
         yield f"behaviorMetrics.completionRate is {behaviour['completionRate']} but there have been no sessions"
 
 
-@check(convention=True)
+@check(
+    inferred=(
+        "journeymock's convention: rates, a median, a drop-off and step events describe sessions, so without "
+        "a session there are none (the document gives no journey without sessions)"
+    ),
+    convention=True,
+)
 def behaviour_of_no_sessions(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     """Rates, a median, a drop-off and events all describe sessions: without a session there are none, and no
     step has seen an event."""
@@ -217,7 +245,13 @@ def behaviour_of_no_sessions(body: Mapping[str, Any], context: Context) -> Itera
         yield f"unmappedStepIds leaves out {mapped}, which cannot have events: there have been no sessions"
 
 
-@check(convention=True)
+@check(
+    inferred=(
+        "journeymock's convention: completionRate is completed sessions over sessionCount, rounded to two "
+        "places (the document does not define it)"
+    ),
+    convention=True,
+)
 def completion_rate_is_a_share(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     """completionRate is completed sessions / sessionCount, rounded to two places: some whole number of the
     sessions must give it (one session completes entirely or not at all)."""
@@ -235,7 +269,10 @@ def completion_rate_is_a_share(body: Mapping[str, Any], context: Context) -> Ite
         )
 
 
-@check(clock=True)
+@check(
+    inferred="Timestamps are assumed not to run ahead of the caller's clock; the vendor's clock is its own.",
+    clock=True,
+)
 def not_in_the_future(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     assert context.now is not None
     for name in ("createdAt", "updatedAt"):

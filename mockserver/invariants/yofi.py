@@ -86,7 +86,9 @@ def _indicator(prediction: Mapping[str, Any], name: str) -> Mapping[str, Any] | 
     return None
 
 
-@check()
+@check(
+    documented="The ID of the user journey whose data is being retrieved.",
+)
 def journey_ids(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     for where, resource in _resources(body, "journey"):
         attributes = resource["attributes"]
@@ -99,7 +101,9 @@ def journey_ids(body: Mapping[str, Any], context: Context) -> Iterator[str]:
             yield f"{where}.id is {resource['id']!r} but {context.journey_id!r} was requested"
 
 
-@check()
+@check(
+    inferred="updated_at is assumed not to precede created_at; the document shows equal values.",
+)
 def journey_times(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     for where, resource in _resources(body, "journey"):
         attributes = resource["attributes"]
@@ -110,7 +114,10 @@ def journey_times(body: Mapping[str, Any], context: Context) -> Iterator[str]:
             )
 
 
-@check(convention=True)
+@check(
+    inferred="Batch and event ordering (oldest first) is a convention; the document shows one batch.",
+    convention=True,
+)
 def events_in_time_order(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     for where, resource in _resources(body, "journey"):
         batches = _batches(resource["attributes"])
@@ -127,7 +134,10 @@ def events_in_time_order(body: Mapping[str, Any], context: Context) -> Iterator[
                 yield f"{where}.attributes.custom_events[{position}].events are not in time order"
 
 
-@check(convention=True)
+@check(
+    inferred="That event batches fall within the journey's created_at..updated_at is assumed; not stated.",
+    convention=True,
+)
 def events_within_journey(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     for where, resource in _resources(body, "journey"):
         attributes = resource["attributes"]
@@ -140,7 +150,9 @@ def events_within_journey(body: Mapping[str, Any], context: Context) -> Iterator
                 )
 
 
-@check()
+@check(
+    inferred="A prediction's entity_id and app_id are assumed to be its journey's, as in the example; not stated.",
+)
 def prediction_entities(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     for where, prediction, attributes in _predictions(body):
         expected = attributes["journey_id"] if attributes is not None else context.journey_id
@@ -150,14 +162,19 @@ def prediction_entities(body: Mapping[str, Any], context: Context) -> Iterator[s
             yield f"{where}.app_id is {prediction['app_id']!r} but the journey's app_id is {attributes['app_id']!r}"
 
 
-@check()
+@check(
+    inferred="A prediction's updated_at is assumed not to precede its created_at; not stated.",
+)
 def prediction_times(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     for where, prediction, _ in _predictions(body):
         if instant(prediction["updated_at"]) < instant(prediction["created_at"]):
             yield f"{where}.updated_at ({prediction['updated_at']}) is before created_at ({prediction['created_at']})"
 
 
-@check(convention=True)
+@check(
+    inferred="A prediction_id as a 64-digit hex digest, and a resource id equal to it, is read from the example.",
+    convention=True,
+)
 def prediction_ids(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     for where, prediction, _ in _predictions(body):
         if not _HEX_DIGEST.fullmatch(str(prediction["prediction_id"])):
@@ -169,7 +186,11 @@ def prediction_ids(body: Mapping[str, Any], context: Context) -> Iterator[str]:
             )
 
 
-@check(convention=True)
+@check(
+    inferred="The severities that go with a bot (high, critical) or a human (none, low) and the BotD threshold are"
+    " assumed; the document shows one prediction.",
+    convention=True,
+)
 def bot_predictions(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     for where, prediction, attributes in _predictions(body):
         if prediction["prediction_category"] != "bot":
@@ -198,7 +219,10 @@ def bot_predictions(body: Mapping[str, Any], context: Context) -> Iterator[str]:
                 )
 
 
-@check(convention=True)
+@check(
+    inferred="That every journey gets a bot prediction is assumed from the example; not stated.",
+    convention=True,
+)
 def bot_prediction_present(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     for where, resource in _resources(body, "journey"):
         predictions = resource["attributes"].get("predictions")
@@ -220,7 +244,13 @@ def _named(events: Sequence[Mapping[str, Any]], name: str) -> int:
     return sum(1 for event in events if event["name"] == name)
 
 
-@check(convention=True)
+@check(
+    inferred=(
+        "journeymock's convention: custom_events holds one batch per session, one page_view event per page "
+        "and a conversion event for a converted journey (the document shows one example)"
+    ),
+    convention=True,
+)
 def journey_metadata(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     """`journeyMetadata` counts what `custom_events` records: one batch per session, one page view event per
     page, and a conversion event for a converted journey."""
@@ -244,7 +274,13 @@ def journey_metadata(body: Mapping[str, Any], context: Context) -> Iterator[str]
             yield f"{name}.converted is {converted} but custom_events has {conversions} conversion events"
 
 
-@check(convention=True)
+@check(
+    inferred=(
+        "journeymock's convention: custom_events samples the sessions that cloudBehavioral totals (documented "
+        "as inferred in the spec)"
+    ),
+    convention=True,
+)
 def behavioural_totals(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     """`cloudBehavioral` totals the sessions `custom_events` samples: every session's events fall within its
     time, clicks and scrolls are sampled (so never more events than the total, and some whenever the total
@@ -272,7 +308,10 @@ def behavioural_totals(body: Mapping[str, Any], context: Context) -> Iterator[st
                 yield f"{name}.{field} is {reported:g} but custom_events has {sampled} {event_name} events"
 
 
-@check(clock=True)
+@check(
+    inferred="Timestamps are assumed not to run ahead of the caller's clock; the vendor's clock is its own.",
+    clock=True,
+)
 def not_in_the_future(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     assert context.now is not None
     stamps: list[tuple[str, Any]] = []

@@ -172,10 +172,13 @@ def serve() -> Iterator[Callable[[object], str]]:
 
 @pytest.fixture
 def plant(serve: Callable[[object], str]) -> Callable[..., str]:
-    """Serve the mock of one API with a departure planted: `plant(api, before=..., after=...)` → base URL."""
+    """Serve the mock of one API with a departure planted: `plant(api, before=..., after=...)` → base URL.
+
+    Without its admin API: the broken server must be judged as a vendor is, not recognised as journeymock
+    (whose inferences always count)."""
 
     def planted(api: str, *, before: Hook | None = None, after: Hook | None = None) -> str:
-        return serve(Departure(create_app(ServerConfig(apis=(api,))), before=before, after=after))
+        return serve(Departure(create_app(ServerConfig(apis=(api,), admin=False)), before=before, after=after))
 
     return planted
 

@@ -78,6 +78,9 @@ def test_a_live_run_without_allow_writes_writes_nothing(tmp_path, live_env, run_
         (["--target", "live", "--api", "jourvex", "--base-url", "ftp://x"], None, "http(s) URL"),
         (["--target", "live", "--api", "jourvex", "--base-url", "http://127.0.0.1:1"], None, "cannot reach jourvex"),
         (["--rate", "fast"], None, "--rate"),
+        (["--observations", "/nonexistent/dir/o.jsonl"], None, "--observations"),
+        (["--observations", "/"], None, "is a directory"),
+        (["--strict-inferences", "--lenient-invariants"], None, "choose one"),
         (["--max-examples", "0"], None, "--max-examples"),
         (["--api", "stripe"], None, "invalid choice"),
         (["--target", "staging"], None, "invalid choice"),
@@ -137,8 +140,9 @@ def test_violations_exit_1_with_junit_xml_and_no_credential_anywhere(tmp_path, s
     )  # fmt: skip
     assert outcome.status == 1, outcome.text
     assert "[response_schema_conformance]" in outcome.out
-    assert "-H 'x-scope-partner-id: [Filtered]'" in outcome.out
-    assert "-H 'Authorization: [Filtered]'" in outcome.out
+    # The curl lines reproduce the request: the credentials as the variables they are read from.
+    assert '-H "x-scope-partner-id: $YOFI_PARTNER_ID"' in outcome.out
+    assert '-H "Authorization: Bearer $YOFI_API_TOKEN"' in outcome.out
     assert "[Filtered]" in outcome.out and "you_sent" in outcome.out  # the echo is shown, masked
     xml = report.read_text()
     for secret in live_env.values():
@@ -183,9 +187,10 @@ def test_the_printed_seed_replays_a_failure(serve, live_env, run_contracts):
 
 def test_lenient_invariants_turn_a_live_targets_broken_invariants_into_warnings(plant, live_env, run_contracts):
     def miscount(exchange):
+        # A documented invariant: the journey answered is the one asked for.
         if exchange.status == 200 and exchange.path.startswith("/api/journey/"):
             body = exchange.json()
-            body["metrics"]["total_sessions"] += 1
+            body["journey_id"] += "-other"
             exchange.set_json(body)
 
     base_url = plant("jourvex", after=miscount)
@@ -196,7 +201,8 @@ def test_lenient_invariants_turn_a_live_targets_broken_invariants_into_warnings(
     assert lenient.status == 0, lenient.text
     summary = lenient.out.split("journeymock contracts summary")[1]
     assert re.search(r"semantic_invariants\s+warning", summary)
-    assert "metrics.total_sessions" in summary and "curl -X GET" in summary
+    assert "was requested" in summary and "mockserver/invariants/jourvex.py:requested_id" in summary
+    assert "curl -X GET" in summary
 
 
 def test_plain_pytest_runs_the_same_suite_with_the_same_options():
@@ -234,3 +240,29 @@ def test_rate_bounds_the_requests_per_second(serve, live_env, run_contracts):
     assert sent > 15
     # At most one window's burst (10) beyond the steady rate.
     assert elapsed >= (sent - 10) / 10
+
+
+def test_the_run_prints_a_progress_line_per_api_and_phase_and_ends_with_its_summary(run_contracts):
+    outcome = run_contracts("--api", "yofi", "--max-examples", "3", "--seed", MOCK_SEED)
+    assert outcome.status == 0, outcome.text
+    lines = outcome.out.splitlines()
+    assert lines[0].startswith("journeymock contracts: yofi against the mock target")
+    progress = [line for line in lines if line.startswith("[")]
+    assert re.match(
+        r"\[1/\d+\] yofi +operations \(examples, coverage, fuzzing\) +ok +\d+ exchanges checked", progress[0]
+    )
+    assert any("edge probes" in line for line in progress)
+    assert not re.search(r"^[.usFE]+ +\[", outcome.out, flags=re.MULTILINE)  # no pytest progress characters
+    assert " passed" not in outcome.out and "short test summary" not in outcome.out
+    assert lines[-1].startswith("replay: journeymock contracts --api yofi")
+
+
+def test_a_check_that_cannot_run_on_a_live_target_is_listed_as_skipped(tmp_path, live_env, run_contracts):
+    with served_mock([], tmp_path) as served:
+        outcome = run_contracts(
+            "--target", "live", "--api", "yofi", "--base-url", served.base_url, "--max-examples", "3", *FAST
+        )
+    assert outcome.status == 0, outcome.text
+    summary = outcome.out.split("journeymock contracts summary")[1]
+    for check in ("is_force_consistent", "predictions_agree"):
+        assert re.search(rf"{check}\s+skipped \(needs known journey ids \(YOFI_JOURNEY_IDS\)", summary), summary

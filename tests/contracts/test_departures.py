@@ -1,6 +1,9 @@
 """The contract runner can fail: each test serves the real mock with ONE planted departure from the contract
 and expects `journeymock contracts --target live` to exit 1 naming the check that catches it.
 
+A departure from a documented fact fails a plain live run. A departure from an inferred fact (the variants
+with `--strict-inferences`) is only a warning without that option, and a failure with it.
+
 A departure is a small ASGI wrapper around the mock app that rewrites requests before the mock sees them or
 responses before the client does; everything else is the faithful mock.
 """
@@ -82,6 +85,21 @@ def _server_error(exchange: Exchange) -> None:
     if exchange.path.startswith("/api/journey/") and not re.fullmatch(r"/api/journey/[\w-]+", exchange.path):
         exchange.status = 500
         exchange.set_json({"error": "internal error"})
+
+
+def _html_500_for_long_ids(exchange: Exchange) -> None:
+    # A server whose id column holds 24 characters: anything longer ends in its framework's error page.
+    if exchange.path.startswith("/api/journey/") and len(exchange.path.rsplit("/", 1)[1]) > 24:
+        exchange.status = 500
+        exchange.response_headers["content-type"] = "text/html; charset=utf-8"
+        exchange.response_body = b"<html><body><h1>500 Internal Server Error</h1></body></html>"
+
+
+def _crash_on_non_ascii_id(exchange: Exchange) -> None:
+    # The id is used as an ASCII key somewhere: a non-ASCII one raises, and the server answers whatever its
+    # framework answers to an exception.
+    if exchange.path.startswith("/data-api/v3/journeys/"):
+        exchange.path.encode("ascii")
 
 
 def _wrong_error_body(exchange: Exchange) -> None:
@@ -192,6 +210,10 @@ class _DuplicatesAccepted:
                 exchange.response_body = self.created[slug]
 
 
+#: The option that makes a departure from an inferred fact fail (without it, a warning).
+STRICT = "--strict-inferences"
+
+
 @dataclass(frozen=True)
 class Variant:
     name: str
@@ -213,12 +235,21 @@ VARIANTS = [
         "jourvex",
         "response_schema_conformance",
         after=_edit_jourvex_body(_enum_out_of_range),
+        options=(STRICT,),
     ),
     Variant("wrong content type", "jourvex", "content_type_conformance", after=_wrong_content_type),
     Variant("undocumented status", "jourvex", "status_code_conformance", after=_undocumented_status),
     Variant("5xx on some inputs", "jourvex", "not_a_server_error", after=_server_error),
     Variant("auth not enforced", "jourvex", "ignored_auth", before=_auth_not_enforced),
-    Variant("broken invariant", "jourvex", "semantic_invariants", after=_edit_jourvex_body(_broken_invariant)),
+    Variant("500 with HTML for ids over 24 characters", "jourvex", "edge_probes", after=_html_500_for_long_ids),
+    Variant("crash on a non-ASCII id", "yofi", "edge_probes", before=_crash_on_non_ascii_id),
+    Variant(
+        "broken invariant",
+        "jourvex",
+        "semantic_invariants",
+        after=_edit_jourvex_body(_broken_invariant),
+        options=(STRICT,),
+    ),
     Variant("invalid input accepted", "odyssey", "negative_data_rejection", before=_invalid_slug_accepted),
     Variant("wrong error body", "odyssey", "response_schema_conformance", after=_wrong_error_body),
     Variant("wrong error message", "odyssey", "documented_error_message", after=_wrong_error_message),
@@ -226,9 +257,17 @@ VARIANTS = [
     Variant("ignored updates", "odyssey", "update_applied", before=_ignored_updates),
     Variant("duplicates accepted", "odyssey", "duplicate_slug_rejected", after=_DuplicatesAccepted),
     Variant("required header ignored", "yofi", "missing_required_header", before=_partner_header_ignored),
-    Variant("invalid query accepted", "yofi", "negative_data_rejection", before=_invalid_query_accepted),
+    Variant(
+        "invalid query accepted", "yofi", "negative_data_rejection", before=_invalid_query_accepted, options=(STRICT,)
+    ),
     Variant("fields[journeys] ignored", "yofi", "predictions_field", before=_predictions_always),
-    Variant("isForce changes predictions", "yofi", "is_force_consistent", after=_is_force_recalculates_differently),
+    Variant(
+        "isForce changes predictions",
+        "yofi",
+        "is_force_consistent",
+        after=_is_force_recalculates_differently,
+        options=(STRICT,),
+    ),
     Variant("unsupported method served", "yofi", "unsupported_method", after=_unsupported_method_served),
 ]
 
@@ -258,3 +297,23 @@ def test_departure_is_caught_by_the_right_check(variant, plant, live_env, run_co
     assert f"[{variant.check}]" in outcome.out
     assert "curl -X" in outcome.out
     assert "--seed 7" in outcome.out
+
+
+INFERRED_VARIANTS = [variant for variant in VARIANTS if STRICT in variant.options]
+
+
+@pytest.mark.parametrize("variant", INFERRED_VARIANTS, ids=[variant.name for variant in INFERRED_VARIANTS])
+def test_a_departure_from_an_inference_is_a_warning_without_strict_inferences(
+    variant, plant, live_env, run_contracts, monkeypatch
+):
+    for name, value in KNOWN_IDS.items():
+        monkeypatch.setenv(name, value)
+    after = variant.after() if isinstance(variant.after, type) else variant.after
+    base_url = plant(variant.api, before=variant.before, after=after)
+    outcome = run_contracts(
+        "--target", "live", "--api", variant.api, "--base-url", base_url, "--allow-writes", *EXAMPLES
+    )
+    assert outcome.status == 0, outcome.text
+    summary = outcome.out.split("journeymock contracts summary")[1]
+    assert re.search(rf"^  {variant.check}\s+warning", summary, flags=re.MULTILINE), summary
+    assert f"inference contradicted [{variant.check}]" in summary
