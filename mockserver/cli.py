@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from contracts.cli import register as register_contracts
 from fixtures.cli import register as register_fixtures
@@ -32,6 +34,8 @@ def _run_serve(arguments: argparse.Namespace) -> int:
 
     options = settings.from_arguments(ServeOptions, arguments)
     config = settings.from_arguments(ServerConfig, arguments)
+    # Settled once, here: every worker process shows the same world, even one started after midnight.
+    config = dataclasses.replace(config, epoch=config.world_epoch(datetime.now(UTC)))
     # Opened once here so that an unusable --state is a usage error before any worker starts.
     open_store(config.state_path).close()
     logging.basicConfig(level=options.log_level.upper(), format="%(levelname)s: %(message)s")

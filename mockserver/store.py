@@ -44,6 +44,13 @@ class JourneyStore(Protocol):
 
     def count(self) -> int: ...
 
+    def save_clock(self, setting: str | None) -> None:
+        """Keep the moved clock's setting (`mockserver.clock.ClockSetting` text) where every worker reads it;
+        None forgets it (the configured clock again)."""
+
+    def load_clock(self) -> str | None:
+        """The saved clock setting, or None. Called on every request: cheap when nothing changed."""
+
     def close(self) -> None: ...
 
 
@@ -53,6 +60,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self._journeys: dict[tuple[str, str], WorkflowJourney] = {}
         self._lock = threading.Lock()
+        self._clock: str | None = None
 
     def create(self, journey: WorkflowJourney) -> bool:
         key = (journey.org_id, journey.slug)
@@ -80,6 +88,12 @@ class MemoryStore:
     def count(self) -> int:
         return len(self._journeys)
 
+    def save_clock(self, setting: str | None) -> None:
+        self._clock = setting
+
+    def load_clock(self) -> str | None:
+        return self._clock
+
     def close(self) -> None:
         pass
 
@@ -90,6 +104,13 @@ CREATE TABLE IF NOT EXISTS odyssey_journeys (
     slug TEXT NOT NULL,
     document BLOB NOT NULL,
     PRIMARY KEY (org_id, slug)
+)
+"""
+# One row at most: the moved clock every worker process shows.
+_CLOCK_SCHEMA = """
+CREATE TABLE IF NOT EXISTS journeymock_clock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    setting TEXT NOT NULL
 )
 """
 
@@ -110,6 +131,7 @@ class SqliteStore:
             with closing(self._connect()) as connection:
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute(_SCHEMA)
+                connection.execute(_CLOCK_SCHEMA)
                 connection.commit()
         except sqlite3.DatabaseError as error:
             raise StoreError(f"--state {path}: not a journeymock SQLite database ({error})") from None
@@ -174,6 +196,26 @@ class SqliteStore:
 
     def count(self) -> int:
         return int(self._connection.execute("SELECT COUNT(*) FROM odyssey_journeys").fetchone()[0])
+
+    def save_clock(self, setting: str | None) -> None:
+        if setting is None:
+            self._connection.execute("DELETE FROM journeymock_clock")
+        else:
+            self._connection.execute("INSERT OR REPLACE INTO journeymock_clock (id, setting) VALUES (1, ?)", (setting,))
+        self._local.clock = None  # read back on the next load
+
+    def load_clock(self) -> str | None:
+        # `data_version` changes only when another connection (another worker or thread) commits: while it
+        # stays, the setting this connection last read or wrote stands, and no row is read.
+        connection = self._connection
+        version = connection.execute("PRAGMA data_version").fetchone()[0]
+        known: tuple[int, str | None] | None = getattr(self._local, "clock", None)
+        if known is not None and known[0] == version:
+            return known[1]
+        row = connection.execute("SELECT setting FROM journeymock_clock WHERE id = 1").fetchone()
+        setting = str(row[0]) if row else None
+        self._local.clock = (version, setting)
+        return setting
 
     def close(self) -> None:
         connection = getattr(self._local, "connection", None)

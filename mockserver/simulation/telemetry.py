@@ -100,6 +100,10 @@ def telemetry(journey: VisitorJourney) -> Telemetry:
         os = systems[int(rand() * len(systems))]
         if os == "iOS":
             browser = "Safari"
+    # Everything about the journey is drawn before its sessions, so a session that happens later draws after
+    # the earlier ones and leaves them, and these, as they were.
+    country = _COUNTRIES[int(rand() * len(_COUNTRIES))]
+    user_id = f"uid-{uuid_text(rng.getrandbits(128))}"
     batches: list[EventBatch] = []
     updated_at = 0
     for session in journey.sessions:
@@ -148,11 +152,11 @@ def telemetry(journey: VisitorJourney) -> Telemetry:
         updated_at = max(updated_at, created + events[-1].time)
     return Telemetry(
         app_id=app_id(journey.seed, app),
-        user_id=f"uid-{uuid_text(rng.getrandbits(128))}",
+        user_id=user_id,
         site=site,
         browser=browser,
         os=os,
-        country=_COUNTRIES[int(rand() * len(_COUNTRIES))],
+        country=country,
         batches=tuple(batches),
         created_at=batches[0].created_at,
         updated_at=updated_at,
