@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support import FIXED_NOW, JOURVEX_AUTH, served_mock
+from support import FIXED_NOW, JOURVEX_AUTH, ODYSSEY_AUTH, served_mock
 
 from mockserver.clock import ClockSetting, parse_instant
 from mockserver.config import ServerConfig
@@ -156,3 +156,35 @@ def test_two_workers_serve_one_clock(tmp_path: Path):
         for _ in range(12):
             with httpx.Client(base_url=served.base_url) as fresh:
                 assert fresh.get("/__admin/clock").json()["now"] == "2026-05-21T19:30:00.000Z"
+
+
+def test_an_odyssey_journey_gathers_traffic_after_create_and_after_an_update(client):
+    created = client.post(
+        "/api/journeys/create",
+        json={"slug": "grant", "displayName": "Grant", "steps": [{"stepKey": "apply", "index": 0, "fieldCount": 6}]},
+        headers=ODYSSEY_AUTH,
+    )
+    assert created.status_code == 201
+
+    def detail() -> dict:
+        response = client.get("/api/journeys/grant", headers=ODYSSEY_AUTH)
+        assert response.status_code == 200
+        return response.json()
+
+    fresh = detail()
+    assert fresh["healthMetrics"]["sessionCount"] == 0
+    client.post("/__admin/clock", json={"advance": "PT6H"})
+    hours_later = detail()
+    assert hours_later["healthMetrics"]["sessionCount"] > 0
+    assert hours_later["eventCountsLast24h"]["step_view"] > 0
+    assert client.put("/api/journeys/grant", json={"displayName": "Grant 2"}, headers=ODYSSEY_AUTH).status_code == 200
+    after_update = detail()
+    # The update changes the configuration, not the traffic that has happened.
+    assert after_update["healthMetrics"] == hours_later["healthMetrics"]
+    assert after_update["behaviorMetrics"] == hours_later["behaviorMetrics"]
+    client.post("/__admin/clock", json={"advance": "P2D"})
+    days_later = detail()
+    assert days_later["healthMetrics"]["sessionCount"] > after_update["healthMetrics"]["sessionCount"]
+    assert days_later["eventCountsLast24h"] != after_update["eventCountsLast24h"]
+    for earlier, later in ((fresh, hours_later), (hours_later, after_update), (after_update, days_later)):
+        assert history_problems("odyssey", "getJourney", earlier, later) == []
