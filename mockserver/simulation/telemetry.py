@@ -17,6 +17,7 @@ __all__ = [
     "EventBatch",
     "EventLevel",
     "EventType",
+    "SAMPLED_INTERACTIONS",
     "Telemetry",
     "TelemetryEvent",
     "telemetry",
@@ -24,8 +25,9 @@ __all__ = [
 
 # A partner has a few apps (sites) instrumented; each journey belongs to one of them.
 _APPS_PER_PARTNER: Final = 3
-# At most this many click and scroll events per batch: the SDK samples them rather than sending each one.
-_SAMPLED_INTERACTIONS: Final = 2
+#: At most this many click and this many scroll events per batch: the SDK samples them rather than sending each
+#: one (the spec documents the sample as inferred; `cloudBehavioral` counts them all).
+SAMPLED_INTERACTIONS: Final = 2
 _BROWSERS: Final = ("Chrome",) * 6 + ("Safari",) * 2 + ("Edge", "Firefox")
 _DESKTOP_OS: Final = ("Windows",) * 5 + ("macOS",) * 4 + ("Linux",)
 _MOBILE_OS: Final = ("iOS", "Android")
@@ -121,7 +123,7 @@ def telemetry(journey: VisitorJourney) -> Telemetry:
         for name, count in ((CLICK_EVENT, session.clicks), (SCROLL_EVENT, session.scrolls)):
             events.extend(
                 TelemetryEvent(EventLevel.INFO, name, int(rand() * span), EventType.INTERACTION)
-                for _ in range(min(count, _SAMPLED_INTERACTIONS))
+                for _ in range(min(count, SAMPLED_INTERACTIONS))
             )
         events.extend(
             TelemetryEvent(
