@@ -14,10 +14,10 @@ from mockserver.simulation.text import pools
 from mockserver.simulation.visitor import VisitorJourney
 
 __all__ = [
+    "SAMPLED_INTERACTIONS",
     "EventBatch",
     "EventLevel",
     "EventType",
-    "SAMPLED_INTERACTIONS",
     "Telemetry",
     "TelemetryEvent",
     "telemetry",
