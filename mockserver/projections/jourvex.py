@@ -61,7 +61,7 @@ def journey_body(journey: VisitorJourney, *, now: datetime) -> dict[str, Any]:
     hours = HOUR_PREFIXES
     sessions: list[dict[str, Any]] = []
     append = sessions.append
-    for number, start, end, pages, clicks, scrolls, channel, conversions, redirects, *_ in journey.sessions:
+    for number, start, end, pages, clicks, scrolls, channel, conversions, redirects, _, _, _, _ in journey.sessions:
         # A session's start and end are formatted from one hour lookup when they fall in the same hour (most
         # do): this loop formats most of a body's timestamps.
         start_hour = start // HOUR

@@ -302,20 +302,32 @@ class _World:
         if draw() < self.outbound_cut:
             url = self.outbound[draw() % len(self.outbound)]
             redirects = (Redirect(url=url, at=start + draw() % shape.duration),)
-        return Session(
-            number=number,
-            start=start,
-            end=end,
-            pages=shape.pages,
-            clicks=shape.clicks,
-            scrolls=shape.scrolls,
-            channel=channel,
-            conversions=conversions,
-            redirects=redirects,
-            botd=botd,
-            pricing_views=shape.pricing_views,
-            high_intent_hits=shape.high_intent_hits,
-            enterprise_hits=shape.enterprise_hits,
+        # tuple.__new__ rather than Session(number=..., ...): 115 ns against 744 ns by keywords (timeit, pure
+        # Python, 13 fields), and a request builds every session of its journey. The items are named as the
+        # fields are, in their order (tests/simulation/test_visitor.py checks the order).
+        pages, clicks, scrolls = shape.pages, shape.clicks, shape.scrolls
+        pricing_views, high_intent_hits, enterprise_hits = (
+            shape.pricing_views,
+            shape.high_intent_hits,
+            shape.enterprise_hits,
+        )
+        return tuple.__new__(
+            Session,
+            (
+                number,
+                start,
+                end,
+                pages,
+                clicks,
+                scrolls,
+                channel,
+                conversions,
+                redirects,
+                botd,
+                pricing_views,
+                high_intent_hits,
+                enterprise_hits,
+            ),
         )
 
 
@@ -331,20 +343,21 @@ def _summarise(
     count = len(sessions)
     total_time = longest = total_clicks = total_scrolls = 0
     pricing_views = high_intent_hits = enterprise_hits = conversion_hits = botd_sessions = 0
-    for session in sessions:
-        duration = session.end - session.start
+    for _, start, end, _, clicks, scrolls, _, conversions, _, botd, pricing, high_intent, enterprise in sessions:
+        duration = end - start
         total_time += duration
-        longest = max(longest, duration)
-        total_clicks += session.clicks
-        total_scrolls += session.scrolls
-        pricing_views += session.pricing_views
-        high_intent_hits += session.high_intent_hits
-        enterprise_hits += session.enterprise_hits
-        conversion_hits += len(session.conversions)
-        botd_sessions += session.botd
+        if duration > longest:
+            longest = duration
+        total_clicks += clicks
+        total_scrolls += scrolls
+        pricing_views += pricing
+        high_intent_hits += high_intent
+        enterprise_hits += enterprise
+        conversion_hits += len(conversions)
+        botd_sessions += botd
     gaps = sessions[-1].end - sessions[0].start - total_time
     score = traits.base_score
-    if profile.name != "bot":
+    if count > backstory and profile.name != "bot":
         score = min(_MAX_SCORE, score + sum(_interest(session) for session in sessions[backstory:]))
     automated = rules.automated(count, longest, total_scrolls > 0)
     level = rules.intent_level(score)

@@ -174,3 +174,26 @@ def test_people_are_not_bots_but_botd_sometimes_misfires() -> None:
     assert not any(journey.is_bot or journey.automated for journey in people)
     false_positives = sum(journey.botd_sessions == 1 for journey in people)
     assert 0 < false_positives < len(people) * 0.1
+
+
+@pytest.mark.parametrize("archetype", ARCHETYPES)
+def test_every_field_of_a_session_holds_what_its_name_says(archetype: str) -> None:
+    """Sessions are built from a tuple in Session's field order: each field must hold its own value."""
+    from mockserver.simulation.sitemap import CHANNELS, ENTERPRISE_PAGES, HIGH_INTENT_PAGES
+    from mockserver.simulation.visitor import Conversion, Redirect
+
+    epoch = NOW - timedelta(days=20)
+    for journey in [
+        visitor_journey(f"fields-{n}", seed=4, now=NOW, epoch=epoch, archetype=archetype) for n in range(40)
+    ]:
+        for session in journey.sessions:
+            assert session.start < session.end and session.duration == session.end - session.start
+            assert session.pricing_views == session.pages.count("/pricing")
+            assert session.high_intent_hits == sum(page in HIGH_INTENT_PAGES for page in session.pages)
+            assert session.enterprise_hits == sum(page in ENTERPRISE_PAGES for page in session.pages)
+            assert session.channel in CHANNELS and isinstance(session.botd, bool)
+            assert all(isinstance(c, Conversion) for c in session.conversions)
+            assert all(isinstance(r, Redirect) for r in session.redirects)
+            assert session.clicks >= 0 and session.scrolls >= 0
+        if archetype == "bot":  # bots click now and then but never scroll: clicks and scrolls are not swapped
+            assert all(session.scrolls == 0 for session in journey.sessions)
