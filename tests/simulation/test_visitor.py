@@ -1,4 +1,5 @@
-"""The visitor model: deterministic, anchored on `now`, and each archetype recognisably itself."""
+"""The visitor model: deterministic, each archetype recognisably itself (seen at the epoch, where the world
+begins when no epoch is given; tests/simulation/test_world.py follows it after the epoch)."""
 
 from __future__ import annotations
 
@@ -85,7 +86,9 @@ def test_ids_and_seeds_give_different_journeys() -> None:
     assert visitor_journey("cluster_8f2ab", seed=2, now=NOW, archetype="returning").sessions != base.sessions
 
 
-def test_a_journey_is_stable_within_a_minute_and_slides_across_minutes() -> None:
+def test_without_an_epoch_the_world_begins_at_each_minute_of_now() -> None:
+    # epoch None is the world begun at `now`: stable within a minute, and the backstory slides with the minute
+    # (a server always gives an epoch, so its journeys do not slide).
     start_of_minute = NOW.replace(second=0, microsecond=0)
     first = visitor_journey("cluster_8f2ab", seed=1, now=start_of_minute)
     assert visitor_journey("cluster_8f2ab", seed=1, now=start_of_minute + timedelta(seconds=59.9)) == first
