@@ -142,7 +142,9 @@ class Mock:
 
     def set_clock(self, instant: datetime, *, allow_rewind: bool = False) -> ClockState:
         """Show `instant` now (a running clock keeps running from there); an instant earlier than now only with
-        `allow_rewind`, else `ClockError`: a client's synced past would otherwise silently disappear."""
+        `allow_rewind`, else `ClockError`: a client's synced past would otherwise silently disappear. A naive
+        `instant` is taken as UTC."""
+        instant = as_utc(instant)
         setting = self._clock_setting()
         current = setting.now()
         if instant < current and not allow_rewind:

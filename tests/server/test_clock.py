@@ -106,6 +106,14 @@ def test_a_running_clock_keeps_running_when_moved():
         mock.close()
 
 
+def test_a_naive_instant_is_taken_as_utc():
+    mock = Mock(ServerConfig(now=NOW, apis=("jourvex",)))
+    try:
+        assert mock.set_clock(datetime(2026, 5, 22, 8, 0)).now == datetime(2026, 5, 22, 8, 0, tzinfo=UTC)
+    finally:
+        mock.close()
+
+
 def test_the_epoch_is_the_setting_or_the_fixed_now():
     assert ServerConfig(now=NOW).world_epoch(datetime(2000, 1, 1, tzinfo=UTC)) == NOW
     epoch = datetime(2026, 1, 1, tzinfo=UTC)
