@@ -1,4 +1,4 @@
-"""The admin API under `/__admin/` (WireMock's shape): health, the request journal, reset, and the specs.
+"""The admin API under `/__admin/` (WireMock's shape): health, the request journal, reset, the clock, and the specs.
 
 Admin calls from loopback clients are always allowed; from anywhere else they need the admin token
 (`JOURNEYMOCK_ADMIN_TOKEN`) as `Authorization: Bearer <token>`, and without a configured token they are refused.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -17,7 +18,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 
 from mockserver import jsonio
-from mockserver.core import Mock
+from mockserver.clock import parse_instant
+from mockserver.config import parse_duration
+from mockserver.core import ClockError, ClockState, Mock
 from mockserver.pipeline import is_loopback
 from mockserver.store import StoreUnavailable
 
@@ -93,6 +96,18 @@ def admin_routes(mock: Mock) -> list[BaseRoute]:
             return _error(error.status, error.message, dict(error.headers))
         return Response(status_code=204)
 
+    async def clock(_request: Request) -> Response:
+        return JSONResponse(mock.clock_state().to_dict())
+
+    async def move_clock(request: Request) -> Response:
+        try:
+            state = _move_clock(mock, jsonio.decode(await request.body()))
+        except ClockError as error:
+            return _error(409, str(error))
+        except (ValueError, TypeError) as error:
+            return _error(400, f"Bad clock move: {error}")
+        return JSONResponse(state.to_dict())
+
     async def spec(request: Request) -> Response:
         try:
             return JSONResponse(mock.spec_document(request.path_params["api"]))
@@ -104,9 +119,34 @@ def admin_routes(mock: Mock) -> list[BaseRoute]:
         Route("/requests", guarded(requests), methods=["GET"]),
         Route("/requests", guarded(clear_requests), methods=["DELETE"]),
         Route("/reset", guarded(reset), methods=["POST"]),
+        Route("/clock", guarded(clock), methods=["GET"]),
+        Route("/clock", guarded(move_clock), methods=["POST"]),
         Route("/specs/{api}", guarded(spec), methods=["GET"]),
     ]
     return [*routes, Route("/{rest:path}", guarded(_unknown_admin_route(routes)), methods=list(ALL_METHODS))]
+
+
+_CLOCK_MOVES = 'send {"now": ISO8601} or {"advance": ISO8601 duration}, and "allow_rewind": true to go back'
+
+
+def _move_clock(mock: Mock, request: Any) -> ClockState:
+    """`POST /__admin/clock`: `{"now": "2026-05-21T18:00:00Z"}` or `{"advance": "PT2H"}`, optionally with
+    `"allow_rewind": true`; `ValueError` saying what is expected, `ClockError` for a refused move."""
+    if not isinstance(request, dict) or len({"now", "advance"} & request.keys()) != 1:
+        raise ValueError(_CLOCK_MOVES)
+    unknown = sorted(request.keys() - {"now", "advance", "allow_rewind"})
+    if unknown:
+        raise ValueError(f"unknown field {unknown[0]!r}; {_CLOCK_MOVES}")
+    allow_rewind = request.get("allow_rewind", False)
+    if not isinstance(allow_rewind, bool):
+        raise ValueError("allow_rewind must be true or false")
+    if not isinstance(request.get("now", request.get("advance")), str):
+        raise ValueError(f"the value must be text; {_CLOCK_MOVES}")
+    if "advance" in request:
+        if allow_rewind:
+            raise ValueError("allow_rewind goes with now, not with advance")
+        return mock.advance(parse_duration(request["advance"]))
+    return mock.set_clock(parse_instant(request["now"]), allow_rewind=allow_rewind)
 
 
 def _unknown_admin_route(routes: list[Route]) -> Endpoint:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from contracts.cli import register as register_contracts
 from contracts.drift import register as register_drift
@@ -33,6 +35,8 @@ def _run_serve(arguments: argparse.Namespace) -> int:
 
     options = settings.from_arguments(ServeOptions, arguments)
     config = settings.from_arguments(ServerConfig, arguments)
+    # Settled once, here: every worker process shows the same world, even one started after midnight.
+    config = dataclasses.replace(config, epoch=config.world_epoch(datetime.now(UTC)))
     logging.basicConfig(level=options.log_level.upper(), format="%(levelname)s: %(message)s")
     logging.getLogger("journeymock").info("journeymock %s, %s", __version__, compiled.describe())
     serve(config, options)

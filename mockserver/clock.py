@@ -8,7 +8,10 @@ arithmetic, and formats them with the `format_epoch_*` functions below.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Final, Protocol
 
@@ -19,8 +22,11 @@ __all__ = [
     "MINUTE_SECOND_Z",
     "SECONDS_PER_HOUR",
     "Clock",
+    "ClockSetting",
     "FixedClock",
+    "SettableClock",
     "SystemClock",
+    "day_floor",
     "epoch_micros",
     "epoch_millis",
     "epoch_seconds",
@@ -68,6 +74,65 @@ class SystemClock:
         return "SystemClock()"
 
 
+@dataclass(frozen=True)
+class ClockSetting:
+    """Where a movable clock stands: stopped at `fixed`, or (`fixed` None) running in real time shifted by
+    `offset`. Its text form travels through the store, so every worker process reads the same clock."""
+
+    fixed: datetime | None
+    offset: timedelta = timedelta(0)
+
+    @property
+    def running(self) -> bool:
+        return self.fixed is None
+
+    def now(self) -> datetime:
+        return self.fixed if self.fixed is not None else datetime.now(UTC) + self.offset
+
+    def moved_to(self, instant: datetime) -> ClockSetting:
+        """The same kind of clock (stopped or running) showing `instant` now."""
+        if self.fixed is not None:
+            return ClockSetting(as_utc(instant))
+        return ClockSetting(None, as_utc(instant) - datetime.now(UTC))
+
+    def text(self) -> str:
+        fixed = self.fixed.isoformat() if self.fixed is not None else None
+        return json.dumps({"fixed": fixed, "offset_us": self.offset // _MICROSECOND})
+
+    @classmethod
+    def from_text(cls, text: str) -> ClockSetting:
+        data = json.loads(text)
+        fixed = data["fixed"]
+        return cls(as_utc(datetime.fromisoformat(fixed)) if fixed else None, timedelta(microseconds=data["offset_us"]))
+
+
+class SettableClock:
+    """A clock that shows what the shared setting says: `load` returns the setting's text, or None for
+    `default`. The text is parsed again only when it changes, and a stopped clock answers the same datetime
+    object every time (cheap to convert, see `epoch_seconds`)."""
+
+    __slots__ = ("_current", "_default", "_load", "_text")
+
+    def __init__(self, default: ClockSetting, load: Callable[[], str | None]) -> None:
+        self._default = default
+        self._load = load
+        self._text: str | None = None
+        self._current = default
+
+    def setting(self) -> ClockSetting:
+        text = self._load()
+        if text is not self._text and text != self._text:
+            self._current = self._default if text is None else ClockSetting.from_text(text)
+        self._text = text
+        return self._current
+
+    def now(self) -> datetime:
+        return self.setting().now()
+
+    def __repr__(self) -> str:
+        return f"SettableClock({self.setting()!r})"
+
+
 # A date alone, or a date and time with optional fraction and offset. `datetime.fromisoformat` accepts far
 # more (week dates, "T" omitted, ...); a strict pattern first gives users one clear error for all of those.
 _INSTANT = re.compile(
@@ -93,6 +158,11 @@ def parse_instant(text: str) -> datetime:
     except ValueError as error:
         raise ValueError(f"{text!r} is not a valid instant: {error}") from error
     return as_utc(parsed)
+
+
+def day_floor(moment: datetime) -> datetime:
+    """Midnight UTC of `moment`'s day."""
+    return as_utc(moment).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def as_utc(moment: datetime) -> datetime:

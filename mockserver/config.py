@@ -9,11 +9,13 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
+import isodate
+
 from mockserver import settings
-from mockserver.clock import format_instant, parse_instant
+from mockserver.clock import day_floor, format_instant, parse_instant
 from mockserver.settings import setting
 from mockserver.specs import API_NAMES
 from mockserver.store import StateLocation, parse_state, state_text
@@ -131,6 +133,18 @@ def parse_now(value: Any) -> datetime:
     raise TypeError("expected an ISO 8601 instant, a datetime or 'system'")
 
 
+def parse_duration(text: str) -> timedelta:
+    """An ISO 8601 duration of weeks, days, hours, minutes and seconds (`PT2H`, `P1DT30M`, `PT0.5S`). Years and
+    months are refused: how long they are depends on the date they start from."""
+    try:
+        duration = isodate.parse_duration(text.strip())
+    except (isodate.ISO8601Error, ValueError):
+        duration = None
+    if not isinstance(duration, timedelta):
+        raise ValueError(f"{text!r} is not an ISO 8601 duration of weeks, days and time; expected e.g. PT2H or P1DT30M")
+    return duration
+
+
 def canonical_apis(names: Iterable[str]) -> tuple[str, ...]:
     """The chosen APIs in their canonical order; at least one."""
     chosen = set(names)
@@ -218,6 +232,15 @@ class ServerConfig:
         pytest_default=parse_instant(TEST_NOW),
         always_described=True,
     )
+    epoch: datetime | None = setting(
+        None,
+        "the simulated world's origin, an ISO 8601 instant: journeys have their backstory before it and live on "
+        "after it (default: --now when fixed, else the start time rounded down to the day)",
+        parse=parse_instant,
+        format=format_instant,
+        coerce=parse_now,
+        metavar="ISO8601",
+    )
     apis: tuple[str, ...] = setting(
         API_NAMES,
         f"an API to serve ({', '.join(API_NAMES)}); repeatable",
@@ -288,6 +311,11 @@ class ServerConfig:
     )
     journal_size: int = setting(1000, "requests the journal keeps", parse=_positive_int, places=NOWHERE)
     max_body_bytes: int = setting(1024 * 1024, "largest request body accepted", parse=_positive_int, places=NOWHERE)
+
+    def world_epoch(self, started: datetime) -> datetime:
+        """The epoch in force: `epoch`, else the fixed `now`, else `started` (the server's start) rounded down to
+        the day, so that a restart on the same day shows the same world."""
+        return self.epoch or self.now or day_floor(started)
 
     def to_json(self) -> str:
         return settings.to_json(self)

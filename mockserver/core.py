@@ -13,12 +13,12 @@ import os
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mockserver import __version__
 from mockserver.apis import BEHAVIOURS
-from mockserver.clock import Clock, FixedClock, SystemClock, format_instant
+from mockserver.clock import Clock, ClockSetting, FixedClock, SettableClock, as_utc, format_instant
 from mockserver.config import LatencyRange, ServerConfig
 from mockserver.faults import FaultInjector
 from mockserver.journal import JournalEntry, JournalQuery, RequestJournal
@@ -39,6 +39,26 @@ class Faults:
     rate_limit: float | None
 
 
+@dataclass(frozen=True)
+class ClockState:
+    """What `GET /__admin/clock` shows: the clock's instant, the world's epoch, and whether the clock runs."""
+
+    now: datetime
+    epoch: datetime
+    running: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "now": format_instant(self.now, millis=True),
+            "epoch": format_instant(self.epoch),
+            "running": self.running,
+        }
+
+
+class ClockError(ValueError):
+    """A clock move that is refused (backwards without `allow_rewind`); the message says why."""
+
+
 class Mock:
     def __init__(
         self,
@@ -53,11 +73,19 @@ class Mock:
         self.store = store if store is not None else open_store(self.config.state_path)
         self.journal = RequestJournal(self.config.journal_size)
         self.faults = self._fault_injector(self.config.latency, self.config.error_rate, self.config.rate_limit)
+        #: The world's origin: fixed for the mock's life, whatever the clock does.
+        self.epoch = self.config.world_epoch(datetime.now(UTC))
+        # The clock every request reads: the configured one until moved; a move is kept in the store, so that
+        # every worker process sharing the store shows the same clock. A `clock` given here (the fixture
+        # generator's) stands until the clock is moved.
+        self._settable = SettableClock(ClockSetting(self.config.now), self.store.load_clock)
+        self._base_clock: Clock = clock or self._settable
         self.pipeline = ApiPipeline(
             config=self.config,
             specs=self.specs,
             behaviours=BEHAVIOURS,
-            clock=clock or _clock_at(self.config.now),
+            clock=self._base_clock,
+            epoch=self.epoch,
             store=self.store,
             journal=self.journal,
             faults=self.faults,
@@ -84,10 +112,13 @@ class Mock:
         self.journal.clear()
 
     def reset(self) -> None:
-        """Forget recorded requests, created journeys and rate-limit counts (`POST /__admin/reset`)."""
+        """Forget recorded requests, created journeys and rate-limit counts, and put the clock back where the
+        settings put it (`POST /__admin/reset`)."""
         self.journal.clear()
         self.store.clear()
         self.faults.reset()
+        self.store.save_clock(None)
+        self.pipeline.clock = self._base_clock
 
     # Clock and faults -------------------------------------------------------------------------------------------
 
@@ -96,8 +127,47 @@ class Mock:
         return self.pipeline.clock
 
     def set_now(self, instant: datetime | None) -> None:
-        """Fix the clock at `instant`, or let it run in real time (None)."""
-        self.pipeline.clock = _clock_at(instant)
+        """Fix the clock at `instant`, or let it run in real time (None), backwards or forwards."""
+        self._save_clock(ClockSetting(as_utc(instant) if instant else None))
+
+    def clock_state(self) -> ClockState:
+        """`GET /__admin/clock`: now, the epoch, and whether the clock runs."""
+        setting = self._clock_setting()
+        return ClockState(setting.now(), self.epoch, setting.running)
+
+    def advance(self, duration: timedelta) -> ClockState:
+        """Move the clock forward by `duration` (a running clock keeps running); `ClockError` for a negative one."""
+        if duration < timedelta(0):
+            raise ClockError(f"the clock moves forward only; {duration} is negative")
+        setting = self._clock_setting()
+        return self._save_clock(setting.moved_to(setting.now() + duration))
+
+    def set_clock(self, instant: datetime, *, allow_rewind: bool = False) -> ClockState:
+        """Show `instant` now (a running clock keeps running from there); an instant earlier than now only with
+        `allow_rewind`, else `ClockError`: a client's synced past would otherwise silently disappear. A naive
+        `instant` is taken as UTC."""
+        instant = as_utc(instant)
+        setting = self._clock_setting()
+        current = setting.now()
+        if instant < current and not allow_rewind:
+            raise ClockError(
+                f"{format_instant(instant, millis=True)} is before now ({format_instant(current, millis=True)}); "
+                "send allow_rewind: true to move the clock back"
+            )
+        return self._save_clock(setting.moved_to(instant))
+
+    def _clock_setting(self) -> ClockSetting:
+        clock = self.pipeline.clock
+        if clock is self._settable:
+            return self._settable.setting()
+        if isinstance(clock, FixedClock):
+            return ClockSetting(clock.now())
+        return ClockSetting(None, clock.now() - datetime.now(UTC))
+
+    def _save_clock(self, setting: ClockSetting) -> ClockState:
+        self.store.save_clock(setting.text())
+        self.pipeline.clock = self._settable
+        return self.clock_state()
 
     @property
     def current_faults(self) -> Faults:
@@ -126,8 +196,8 @@ class Mock:
     # Health and specs -------------------------------------------------------------------------------------------
 
     def health(self) -> dict[str, Any]:
-        clock = self.clock
-        now = clock.now() if isinstance(clock, FixedClock) else None
+        setting = self._clock_setting()
+        now = None if setting.running else setting.now()
         return {
             "status": "ok",
             "version": __version__,
@@ -153,7 +223,3 @@ class Mock:
 def replica_name() -> str:
     """Which server process answered: `host:pid` (several replicas, or workers, share one store)."""
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _clock_at(instant: datetime | None) -> Clock:
-    return FixedClock(instant) if instant else SystemClock()

@@ -32,6 +32,9 @@ class RequestContext(NamedTuple):
     #: `Prefer: seed=` when given, else `--seed`.
     seed: int
     now: datetime
+    #: The world's origin (`Mock.epoch`): simulated events have absolute times from it, `now` only says
+    #: which have happened.
+    epoch: datetime
     store: JourneyStore
 
 

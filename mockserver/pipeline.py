@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -89,12 +90,14 @@ class ApiPipeline:
         specs: Mapping[str, ApiSpec],
         behaviours: Mapping[str, ApiBehaviour],
         clock: Clock,
+        epoch: datetime,
         store: JourneyStore,
         journal: RequestJournal,
         faults: FaultInjector,
     ) -> None:
         self.config = config
         self.clock = clock
+        self.epoch = epoch
         self.store = store
         self.journal = journal
         self.faults = faults
@@ -253,7 +256,8 @@ class ApiPipeline:
         seed = preferences.seed if preferences.seed is not None else self.config.seed
         # tuple.__new__: a named tuple built through its class runs a Python-level __new__, on every request.
         context = tuple.__new__(
-            RequestContext, (operation, params, body, principal, preferences, seed, self.clock.now(), self.store)
+            RequestContext,
+            (operation, params, body, principal, preferences, seed, self.clock.now(), self.epoch, self.store),
         )
         if endpoint.offloaded:
             return await run_in_threadpool(endpoint.handler, context), journal_body

@@ -7,7 +7,8 @@ concurrent write. The SQLite store uses WAL with synchronous writes, so a create
 a killed process, and several worker processes can share one file; PostgreSQL lets replicas on several machines
 share one database.
 
-A store also keeps the clock setting every replica must agree on once the clock can be moved (`ClockSetting`).
+A store also keeps the moved clock's setting (the text of `mockserver.clock.ClockSetting`), which every worker
+and replica must agree on.
 What each process keeps for itself — the request journal, rate-limit buckets — is not in the store.
 """
 
@@ -19,7 +20,7 @@ import threading
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -132,30 +133,6 @@ class StoreUnavailable(ApiError):
         )
 
 
-@dataclass(frozen=True)
-class ClockSetting:
-    """A moved clock, kept in the store so that every replica tells the same time: either standing still at
-    `frozen_at`, or running `offset` ahead of real time (behind when negative)."""
-
-    frozen_at: datetime | None = None
-    offset: timedelta = timedelta(0)
-
-    def now(self, real: datetime) -> datetime:
-        return self.frozen_at if self.frozen_at is not None else real + self.offset
-
-
-def encode_clock(setting: ClockSetting) -> bytes:
-    frozen_at = setting.frozen_at.isoformat() if setting.frozen_at is not None else None
-    offset_micros = (setting.offset.days * 86_400 + setting.offset.seconds) * 1_000_000 + setting.offset.microseconds
-    return jsonio.encode({"frozenAt": frozen_at, "offsetMicros": offset_micros})
-
-
-def decode_clock(document: bytes) -> ClockSetting:
-    data: dict[str, Any] = jsonio.decode(document)
-    frozen_at = parse_instant(data["frozenAt"]) if data["frozenAt"] is not None else None
-    return ClockSetting(frozen_at=frozen_at, offset=timedelta(microseconds=int(data["offsetMicros"])))
-
-
 class JourneyStore(Protocol):
     #: True when calls block on I/O (the server then runs them off the event loop).
     blocking: bool
@@ -173,14 +150,16 @@ class JourneyStore(Protocol):
         """Apply `change` to the stored journey atomically; None when there is no such journey."""
 
     def clear(self) -> None:
-        """Forget every journey and the clock setting (`POST /__admin/reset`)."""
+        """Forget every journey (`POST /__admin/reset` also forgets the clock setting, with `save_clock(None)`)."""
 
     def count(self) -> int: ...
 
-    def save_clock(self, setting: ClockSetting | None) -> None:
-        """Keep the clock setting every replica reads (None: the clock is not moved)."""
+    def save_clock(self, setting: str | None) -> None:
+        """Keep the moved clock's setting (`mockserver.clock.ClockSetting` text) where every worker reads it;
+        None forgets it (the configured clock again)."""
 
-    def load_clock(self) -> ClockSetting | None: ...
+    def load_clock(self) -> str | None:
+        """The saved clock setting, or None. Called on every request: cheap when nothing changed."""
 
     def close(self) -> None: ...
 
@@ -192,8 +171,8 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._journeys: dict[tuple[str, str], WorkflowJourney] = {}
-        self._clock: ClockSetting | None = None
         self._lock = threading.Lock()
+        self._clock: str | None = None
 
     def create(self, journey: WorkflowJourney) -> bool:
         key = (journey.org_id, journey.slug)
@@ -217,15 +196,14 @@ class MemoryStore:
     def clear(self) -> None:
         with self._lock:
             self._journeys.clear()
-            self._clock = None
 
     def count(self) -> int:
         return len(self._journeys)
 
-    def save_clock(self, setting: ClockSetting | None) -> None:
+    def save_clock(self, setting: str | None) -> None:
         self._clock = setting
 
-    def load_clock(self) -> ClockSetting | None:
+    def load_clock(self) -> str | None:
         return self._clock
 
     def close(self) -> None:
@@ -242,7 +220,7 @@ _SCHEMA = (
     )
     """,
     # One row at most: the moved clock.
-    "CREATE TABLE IF NOT EXISTS journeymock_clock (id INTEGER PRIMARY KEY CHECK (id = 1), setting BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS journeymock_clock (id INTEGER PRIMARY KEY CHECK (id = 1), setting TEXT NOT NULL)",
 )
 
 
@@ -325,28 +303,34 @@ class SqliteStore:
         return updated
 
     def clear(self) -> None:
-        connection = self._connection
-        connection.execute("BEGIN IMMEDIATE")
-        connection.execute("DELETE FROM odyssey_journeys")
-        connection.execute("DELETE FROM journeymock_clock")
-        connection.execute("COMMIT")
+        self._connection.execute("DELETE FROM odyssey_journeys")
 
     def count(self) -> int:
         return int(self._connection.execute("SELECT COUNT(*) FROM odyssey_journeys").fetchone()[0])
 
-    def save_clock(self, setting: ClockSetting | None) -> None:
+    def save_clock(self, setting: str | None) -> None:
         if setting is None:
             self._connection.execute("DELETE FROM journeymock_clock")
         else:
             self._connection.execute(
                 "INSERT INTO journeymock_clock (id, setting) VALUES (1, ?) "
                 "ON CONFLICT (id) DO UPDATE SET setting = excluded.setting",
-                (encode_clock(setting),),
+                (setting,),
             )
+        self._local.clock = None  # read back on the next load
 
-    def load_clock(self) -> ClockSetting | None:
-        row = self._connection.execute("SELECT setting FROM journeymock_clock WHERE id = 1").fetchone()
-        return decode_clock(row[0]) if row else None
+    def load_clock(self) -> str | None:
+        # `data_version` changes only when another connection (another worker or thread) commits: while it
+        # stays, the setting this connection last read or wrote stands, and no row is read.
+        connection = self._connection
+        version = connection.execute("PRAGMA data_version").fetchone()[0]
+        known: tuple[int, str | None] | None = getattr(self._local, "clock", None)
+        if known is not None and known[0] == version:
+            return known[1]
+        row = connection.execute("SELECT setting FROM journeymock_clock WHERE id = 1").fetchone()
+        setting = str(row[0]) if row else None
+        self._local.clock = (version, setting)
+        return setting
 
     def close(self) -> None:
         connection = getattr(self._local, "connection", None)

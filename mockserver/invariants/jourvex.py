@@ -24,7 +24,7 @@ check = SUITE.check
 
 # avg_gap_hours is sent rounded to one decimal: a value within half a step (plus float noise) is right.
 AVG_GAP_TOLERANCE_HOURS: Final = 0.05 + 1e-9
-# journeymock anchors a journey on `now` rounded down to the minute, so clock-derived fields may lag the
+# journeymock sees a journey at `now` rounded down to the minute, so clock-derived fields may lag the
 # caller's clock by up to this much.
 CLOCK_SLACK_SECONDS: Final = 60
 

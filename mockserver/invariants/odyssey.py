@@ -247,26 +247,27 @@ def behaviour_of_no_sessions(body: Mapping[str, Any], context: Context) -> Itera
 
 @check(
     inferred=(
-        "journeymock's convention: completionRate is completed sessions over sessionCount, rounded to two "
-        "places (the document does not define it)"
+        "journeymock's convention: completionRate and mobileRate are completed (mobile) sessions over "
+        "sessionCount, rounded to two places (the document does not define them)"
     ),
     convention=True,
 )
-def completion_rate_is_a_share(body: Mapping[str, Any], context: Context) -> Iterator[str]:
-    """completionRate is completed sessions / sessionCount, rounded to two places: some whole number of the
-    sessions must give it (one session completes entirely or not at all)."""
+def rates_are_shares_of_sessions(body: Mapping[str, Any], context: Context) -> Iterator[str]:
+    """completionRate and mobileRate are completed (mobile) sessions / sessionCount, rounded to two places: some
+    whole number of the sessions must give each (a session completes, or is on a phone, entirely or not)."""
     if not _is_detail(body):
         return
     sessions = number(body["healthMetrics"]["sessionCount"])
-    rate = number(body["behaviorMetrics"]["completionRate"])
     if sessions <= 0 or sessions != int(sessions):
         return
-    nearest = round(rate * sessions)
-    if abs(nearest / sessions - rate) > _ROUNDING:
-        yield (
-            f"behaviorMetrics.completionRate is {rate:g}, which no number of completed sessions out of "
-            f"healthMetrics.sessionCount ({sessions:g}) gives"
-        )
+    for name, kind in (("completionRate", "completed"), ("mobileRate", "mobile")):
+        rate = number(body["behaviorMetrics"][name])
+        nearest = round(rate * sessions)
+        if abs(nearest / sessions - rate) > _ROUNDING:
+            yield (
+                f"behaviorMetrics.{name} is {rate:g}, which no number of {kind} sessions out of "
+                f"healthMetrics.sessionCount ({sessions:g}) gives"
+            )
 
 
 @check(

@@ -13,7 +13,14 @@ from typing import Any, Final
 
 from mockserver.invariants.suite import CheckSuite, Context, instant, number
 from mockserver.simulation import rules
-from mockserver.simulation.telemetry import BOTD_EVENT, CLICK_EVENT, PAGE_VIEW_EVENT, SCROLL_EVENT, EventType
+from mockserver.simulation.telemetry import (
+    BOTD_EVENT,
+    CLICK_EVENT,
+    PAGE_VIEW_EVENT,
+    SAMPLED_INTERACTIONS,
+    SCROLL_EVENT,
+    EventType,
+)
 
 __all__ = ["SUITE", "problems"]
 
@@ -283,8 +290,9 @@ def journey_metadata(body: Mapping[str, Any], context: Context) -> Iterator[str]
 )
 def behavioural_totals(body: Mapping[str, Any], context: Context) -> Iterator[str]:
     """`cloudBehavioral` totals the sessions `custom_events` samples: every session's events fall within its
-    time, clicks and scrolls are sampled (so never more events than the total, and some whenever the total
-    is not 0), and the average session is the total time over the sessions."""
+    time, clicks and scrolls are sampled (at most `SAMPLED_INTERACTIONS` of each per batch, never more events
+    than the total, and some whenever the total is not 0), and the average session is the total time over the
+    sessions."""
     for where, resource in _resources(body, "journey"):
         attributes = resource["attributes"]
         behaviour = attributes["feature"]["cloudBehavioral"]
@@ -306,6 +314,13 @@ def behavioural_totals(body: Mapping[str, Any], context: Context) -> Iterator[st
             reported, sampled = number(behaviour[field]), _named(events, event_name)
             if sampled > reported or (reported > 0) != (sampled > 0):
                 yield f"{name}.{field} is {reported:g} but custom_events has {sampled} {event_name} events"
+            for position, batch in enumerate(_batches(attributes)):
+                listed = _named(batch["events"], event_name)
+                if listed > SAMPLED_INTERACTIONS:
+                    yield (
+                        f"{where}.attributes.custom_events[{position}] lists {listed} {event_name} events; the "
+                        f"sample holds at most {SAMPLED_INTERACTIONS}"
+                    )
 
 
 @check(

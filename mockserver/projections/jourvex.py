@@ -54,14 +54,14 @@ _BODY_FIELDS: Final = itemgetter(
 
 def journey_body(journey: VisitorJourney, *, now: datetime) -> dict[str, Any]:
     """The Journey body. Clock-dependent fields (recency, liveness) are judged at `now` rounded down to
-    the minute, the same anchor the journey's timeline uses, so a body is stable within a minute."""
+    the minute, the instant the journey is seen at, so a body is stable within a minute."""
     at = minute_floor(epoch_seconds(now))
     fmt = format_epoch_seconds
     clock = MINUTE_SECOND_Z
     hours = HOUR_PREFIXES
     sessions: list[dict[str, Any]] = []
     append = sessions.append
-    for number, start, end, pages, clicks, scrolls, channel, conversions, redirects, _ in journey.sessions:
+    for number, start, end, pages, clicks, scrolls, channel, conversions, redirects, _, _, _, _ in journey.sessions:
         # A session's start and end are formatted from one hour lookup when they fall in the same hour (most
         # do): this loop formats most of a body's timestamps.
         start_hour = start // HOUR

@@ -104,12 +104,12 @@ def _prediction(journey: VisitorJourney, record: Telemetry, *, now: datetime, fo
     severity = rules.bot_severity(botd)
     automated = journey.automated
     rapid = len(journey.sessions) >= _RAPID_MIN_SESSIONS and journey.avg_gap_hours < _RAPID_GAP_HOURS
-    # The stream evaluates a journey shortly after its first and after its latest events; never after the
-    # journey's anchor, which is at or before `now`.
-    limit = journey.anchor * 1_000_000
+    # The stream first evaluates a journey shortly after its first events (within its first session, which has
+    # ended: so `created_at` is fixed once the journey exists), and again after its latest events, never
+    # after the instant the journey is seen at (`anchor`, at or before `now`).
     delay = derive_key(journey.seed, "prediction", journey.journey_id) % 2_000_000 + 50_000
-    updated = min(record.updated_at * 1000 + delay, limit)
-    created = min(record.created_at * 1000 + delay // 3, updated)
+    created = min(record.created_at * 1000 + delay // 3, journey.sessions[0].end * 1_000_000)
+    updated = max(created, min(record.updated_at * 1000 + delay, journey.anchor * 1_000_000))
     if forced:
         updated = max(epoch_micros(now), created)
     return {

@@ -1,6 +1,6 @@
 """The seeded simulation core: visitors evaluating a product, and workflows being filled in.
 
-Pure and deterministic: every result depends only on its arguments (seed, ids, `now`), never on module
+Pure and deterministic: every result depends only on its arguments (seed, ids, epoch, `now`), never on module
 state or call order, and nothing here knows about HTTP.
 """
 
@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from mockserver.simulation.archetypes import ARCHETYPES
 from mockserver.simulation.shapes import warm_up
-from mockserver.simulation.visitor import Conversion, Redirect, Session, VisitorJourney, visitor_journey
+from mockserver.simulation.visitor import (
+    Conversion,
+    JourneyNotStarted,
+    Redirect,
+    Session,
+    VisitorJourney,
+    visitor_journey,
+)
 from mockserver.simulation.workflow import (
     DropoffStep,
     EventCounts,
@@ -25,6 +32,7 @@ __all__ = [
     "Conversion",
     "DropoffStep",
     "EventCounts",
+    "JourneyNotStarted",
     "Redirect",
     "Session",
     "VisitorJourney",

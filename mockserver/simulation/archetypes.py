@@ -32,7 +32,7 @@ class Profile:
     pages: tuple[int, int]  # pages per session, inclusive range
     dwell: tuple[int, int]  # seconds per page
     gap: tuple[int, int]  # seconds from one session's end to the next one's start
-    recency: tuple[int, int]  # seconds from the last activity to now
+    recency: tuple[int, int]  # seconds from the last activity to the world's epoch
     score: tuple[int, int]  # intent score, inclusive range
     landing: tuple[str, ...]  # first page of a session (weighted)
     browse: tuple[str, ...]  # the other pages (weighted)
@@ -41,6 +41,12 @@ class Profile:
     scrolls_per_page: tuple[float, float]  # (0, 0) for visitors that never scroll
     outbound_chance: float  # chance that a session follows a link off the site
     mobile_chance: float
+    # After the epoch the visitor keeps living: before each return it may go quiet for good (`quiet_chance`);
+    # a return follows the previous session after a usual `gap`, or, with `pause_chance`, after a longer
+    # `pause` (so visits come in bursts with gaps between them).
+    quiet_chance: float
+    pause_chance: float
+    pause: tuple[int, int]  # seconds, inclusive range
 
 
 def _weighted(weights: Mapping[str, int]) -> tuple[str, ...]:
@@ -89,6 +95,9 @@ PROFILES: Final[Mapping[str, Profile]] = MappingProxyType(
             scrolls_per_page=(1.0, 4.0),
             outbound_chance=0.2,
             mobile_chance=0.2,
+            quiet_chance=0.35,
+            pause_chance=0.3,
+            pause=(5 * _DAY, 30 * _DAY),
         ),
         "high-intent": Profile(
             name="high-intent",
@@ -117,6 +126,9 @@ PROFILES: Final[Mapping[str, Profile]] = MappingProxyType(
             scrolls_per_page=(1.0, 4.0),
             outbound_chance=0.25,
             mobile_chance=0.25,
+            quiet_chance=0.12,
+            pause_chance=0.25,
+            pause=(_DAY, 7 * _DAY),
         ),
         "researcher": Profile(
             name="researcher",
@@ -136,6 +148,9 @@ PROFILES: Final[Mapping[str, Profile]] = MappingProxyType(
             scrolls_per_page=(3.0, 9.0),
             outbound_chance=0.35,
             mobile_chance=0.15,
+            quiet_chance=0.18,
+            pause_chance=0.3,
+            pause=(5 * _DAY, 21 * _DAY),
         ),
         "cold": Profile(
             name="cold",
@@ -153,6 +168,9 @@ PROFILES: Final[Mapping[str, Profile]] = MappingProxyType(
             scrolls_per_page=(0.5, 2.5),
             outbound_chance=0.05,
             mobile_chance=0.45,
+            quiet_chance=0.6,
+            pause_chance=0.5,
+            pause=(30 * _DAY, 120 * _DAY),
         ),
         "returning": Profile(
             name="returning",
@@ -170,6 +188,9 @@ PROFILES: Final[Mapping[str, Profile]] = MappingProxyType(
             scrolls_per_page=(1.0, 5.0),
             outbound_chance=0.1,
             mobile_chance=0.3,
+            quiet_chance=0.06,
+            pause_chance=0.2,
+            pause=(4 * _DAY, 14 * _DAY),
         ),
         "bot": Profile(
             name="bot",
@@ -187,6 +208,9 @@ PROFILES: Final[Mapping[str, Profile]] = MappingProxyType(
             scrolls_per_page=(0.0, 0.0),
             outbound_chance=0.0,
             mobile_chance=0.0,
+            quiet_chance=0.03,
+            pause_chance=0.15,
+            pause=(6 * _HOUR, 4 * _DAY),
         ),
     }
 )

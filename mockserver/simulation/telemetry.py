@@ -14,6 +14,7 @@ from mockserver.simulation.text import pools
 from mockserver.simulation.visitor import VisitorJourney
 
 __all__ = [
+    "SAMPLED_INTERACTIONS",
     "EventBatch",
     "EventLevel",
     "EventType",
@@ -24,8 +25,9 @@ __all__ = [
 
 # A partner has a few apps (sites) instrumented; each journey belongs to one of them.
 _APPS_PER_PARTNER: Final = 3
-# At most this many click and scroll events per batch: the SDK samples them rather than sending each one.
-_SAMPLED_INTERACTIONS: Final = 2
+#: At most this many click and this many scroll events per batch: the SDK samples them rather than sending each
+#: one (the spec documents the sample as inferred; `cloudBehavioral` counts them all).
+SAMPLED_INTERACTIONS: Final = 2
 _BROWSERS: Final = ("Chrome",) * 6 + ("Safari",) * 2 + ("Edge", "Firefox")
 _DESKTOP_OS: Final = ("Windows",) * 5 + ("macOS",) * 4 + ("Linux",)
 _MOBILE_OS: Final = ("iOS", "Android")
@@ -100,6 +102,10 @@ def telemetry(journey: VisitorJourney) -> Telemetry:
         os = systems[int(rand() * len(systems))]
         if os == "iOS":
             browser = "Safari"
+    # Everything about the journey is drawn before its sessions, so a session that happens later draws after
+    # the earlier ones and leaves them, and these, as they were.
+    country = _COUNTRIES[int(rand() * len(_COUNTRIES))]
+    user_id = f"uid-{uuid_text(rng.getrandbits(128))}"
     batches: list[EventBatch] = []
     updated_at = 0
     for session in journey.sessions:
@@ -117,7 +123,7 @@ def telemetry(journey: VisitorJourney) -> Telemetry:
         for name, count in ((CLICK_EVENT, session.clicks), (SCROLL_EVENT, session.scrolls)):
             events.extend(
                 TelemetryEvent(EventLevel.INFO, name, int(rand() * span), EventType.INTERACTION)
-                for _ in range(min(count, _SAMPLED_INTERACTIONS))
+                for _ in range(min(count, SAMPLED_INTERACTIONS))
             )
         events.extend(
             TelemetryEvent(
@@ -148,11 +154,11 @@ def telemetry(journey: VisitorJourney) -> Telemetry:
         updated_at = max(updated_at, created + events[-1].time)
     return Telemetry(
         app_id=app_id(journey.seed, app),
-        user_id=f"uid-{uuid_text(rng.getrandbits(128))}",
+        user_id=user_id,
         site=site,
         browser=browser,
         os=os,
-        country=_COUNTRIES[int(rand() * len(_COUNTRIES))],
+        country=country,
         batches=tuple(batches),
         created_at=batches[0].created_at,
         updated_at=updated_at,

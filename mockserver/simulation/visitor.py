@@ -1,18 +1,25 @@
 """A visitor evaluating a B2B product: sessions, pages, engagement, conversions — one model for every API.
 
-`visitor_journey` is on every journey request's hot path, so it works in integer epoch seconds, draws
-32-bit integers from one seeded stream (`seeding.draw_stream`), picks whole sessions from prepared shapes
-(`shapes`), and builds sessions as named tuples. Everything the APIs derive from the sessions (totals,
-intent, recommendation, liveness) is defined here or in `rules`, once, so the three projections cannot
-disagree.
+The world has a fixed past. Every session of a visitor has an absolute time derived from the seed, the
+journey id and the world's epoch, never from `now`: `now` only decides which sessions have happened yet.
+A journey has a backstory before the epoch (the archetype's usual state, ending `recency` before it) and
+keeps living after it: the visitor returns after the archetype's gaps, sometimes after a longer pause (so
+visits come in bursts), and before each return may go quiet for good. A session is shown once it has ended,
+whole, so what a response shows at one instant is shown identically at every later one; only aggregates grow
+(totals, intent) and judgements of the present change (liveness, recency).
 
-The timeline is anchored on `now` rounded down to the minute: a developer re-fetching a journey within a
-minute gets the same bytes, and every timestamp is at or before `now`. The shape of a journey (its
-sessions, pages, gaps) depends on `(seed, journey_id)` only, so across minutes it slides, it does not change.
+`visitor_journey` is on every journey request's hot path: it works in integer epoch seconds, draws 32-bit
+integers from one seeded stream (`seeding.draw_stream`) and picks whole sessions from prepared shapes
+(`shapes`). Everything the APIs derive from the sessions (totals, intent, recommendation, liveness) is
+defined here or in `rules`, once, so the three projections cannot disagree.
+
+Times are quantised to the minute: `now` and the epoch are rounded down to it, so a developer re-fetching a
+journey within a minute gets the same bytes.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 from typing import Final, NamedTuple
@@ -21,11 +28,18 @@ from mockserver.clock import epoch_seconds
 from mockserver.simulation import rules
 from mockserver.simulation.archetypes import Profile, pick_profile, profile_named
 from mockserver.simulation.seeding import DRAW_SPAN, draw_stream, minute_floor
-from mockserver.simulation.shapes import POOL_BITS, POOL_MASK, shape_pools
+from mockserver.simulation.shapes import POOL_MASK, SessionShape, ShapePools, shape_pools
 from mockserver.simulation.sitemap import CONVERSION_PAGES
 from mockserver.simulation.text import pools
 
-__all__ = ["Conversion", "Redirect", "Session", "VisitorJourney", "visitor_journey"]
+__all__ = [
+    "Conversion",
+    "JourneyNotStarted",
+    "Redirect",
+    "Session",
+    "VisitorJourney",
+    "visitor_journey",
+]
 
 # 1980-01-01T00:00:00Z. Journeys reach months into the past; an earlier `now` is surely a mistake.
 _EARLIEST_NOW: Final = 315_532_800
@@ -35,12 +49,17 @@ _BOTD_FALSE_POSITIVE: Final = int(0.03 * DRAW_SPAN)
 _BOT_BOTD_CHANCE: Final = int(0.7 * DRAW_SPAN)
 _CONVERTED_LAST_CHANCE: Final = int(0.7 * DRAW_SPAN)  # a converted visitor converted in the last session
 _PRICING_CHANCE: Final = int(0.5 * DRAW_SPAN)  # a high-intent session ends on pricing
-# A session's first draw holds three independent uniform fields: its shape (the low POOL_BITS bits), its
-# channel (the next POOL_BITS) and, in the rest, whether it follows a link off the site. One draw where
-# three would cost ~1.5k instructions more per session.
-_CHANNEL_SHIFT: Final = POOL_BITS
-_DETOUR_SHIFT: Final = 2 * POOL_BITS
-_DETOUR_SPAN: Final = DRAW_SPAN >> _DETOUR_SHIFT
+# A high-intent visitor who returns after the epoch converts in that session with this chance.
+_LATE_CONVERSION_CHANCE: Final = int(0.08 * DRAW_SPAN)
+# A visitor returns at most this many times after the epoch: the work per request stays bounded.
+_MAX_RETURNS: Final = 48
+# Intent never exceeds this; returns raise it (a bot's does not rise: its visits show no interest).
+_MAX_SCORE: Final = 99
+
+
+class JourneyNotStarted(LookupError):
+    """The visitor's first session has not ended yet at the instant asked about (a `now` before the epoch's
+    backstory): the journey does not exist yet."""
 
 
 class Conversion(NamedTuple):
@@ -65,6 +84,9 @@ class Session(NamedTuple):
     conversions: tuple[Conversion, ...]
     redirects: tuple[Redirect, ...]
     botd: bool  # flagged by BotD (browser bot detection)
+    pricing_views: int  # page signals of the session's pages (`sitemap`)
+    high_intent_hits: int
+    enterprise_hits: int
 
     @property
     def duration(self) -> int:
@@ -72,7 +94,8 @@ class Session(NamedTuple):
 
 
 class VisitorJourney(NamedTuple):
-    """One visitor's evaluation: ordered, non-overlapping sessions plus the aggregates every API reports.
+    """One visitor's evaluation as seen at `anchor`: the sessions that have ended by then, oldest first, plus
+    the aggregates every API reports.
 
     Immutable like a frozen dataclass, but a named tuple: it is built on every journey request, and a
     frozen dataclass of this many fields costs several microseconds more to construct.
@@ -81,7 +104,7 @@ class VisitorJourney(NamedTuple):
     journey_id: str
     seed: int
     archetype: str
-    anchor: int  # epoch seconds of `now` rounded down to the minute; nothing happens after it
+    anchor: int  # epoch seconds of `now` rounded down to the minute; nothing shown happens after it
     sessions: tuple[Session, ...]  # oldest first, at least one
     device: str  # desktop | mobile | tablet
     company: str
@@ -97,8 +120,7 @@ class VisitorJourney(NamedTuple):
     botd_sessions: int
     avg_gap_hours: float  # mean time from a session's end to the next one's start; 0 for one session
     automated: bool  # behaves like a script (`rules.looks_automated`)
-    # Judgements, made once by `rules` when the journey is built: every projection reads them, and a field
-    # costs a tuple index where a property costs a call.
+    # Judgements, made once by `rules` when the journey is built: every projection reads them.
     intent_level: str  # `rules.intent_level(intent_score)`
     recommendation_flag: str  # `rules.recommendation_flag(...)` of this journey
 
@@ -124,18 +146,21 @@ class VisitorJourney(NamedTuple):
 
     def days_since_last_seen(self, at: int) -> int:
         """Whole days from the last activity to `at` (epoch seconds)."""
-        return max(0, (at - self.sessions[-1].end) // 86_400)  # `last_seen`, without a second call
+        return max(0, (at - self.sessions[-1].end) // 86_400)
 
     def is_active(self, at: int) -> bool:
         """Whether the last event is recent enough, at `at`, to call the visitor live."""
         return at - self.sessions[-1].end <= rules.ACTIVE_WINDOW_SECONDS
 
 
-def visitor_journey(journey_id: str, *, seed: int, now: datetime, archetype: str | None = None) -> VisitorJourney:
-    """The journey `journey_id` names under `seed`, as seen at `now`.
+def visitor_journey(
+    journey_id: str, *, seed: int, now: datetime, epoch: datetime | None = None, archetype: str | None = None
+) -> VisitorJourney:
+    """The journey `journey_id` names under `seed` in the world that began at `epoch`, as seen at `now`.
 
-    `archetype` None picks one from `(seed, journey_id)` with realistic weights; an unknown name raises
-    ValueError, as does a `now` before 1980.
+    `epoch` None means the world begins at `now` (the journey shows its backstory only). `archetype` None
+    picks one from `(seed, journey_id)` with realistic weights; an unknown name raises ValueError, as does a
+    `now` before 1980. `JourneyNotStarted` when no session has ended by `now`.
     """
     profile = profile_named(archetype) if archetype is not None else None
     draw = draw_stream(seed, "visitor", journey_id)
@@ -143,117 +168,225 @@ def visitor_journey(journey_id: str, *, seed: int, now: datetime, archetype: str
     unit = draw() / DRAW_SPAN
     if profile is None:
         profile = pick_profile(unit)
-    anchor = minute_floor(epoch_seconds(now))
-    if anchor < _EARLIEST_NOW:
+    at = minute_floor(epoch_seconds(now))
+    if at < _EARLIEST_NOW:
         raise ValueError(f"now must be 1980-01-01 or later, got {now.isoformat()}")
-    return _generate(journey_id, seed, anchor, profile, draw)
+    origin = at if epoch is None else _origin(epoch)
+    return _World(profile, draw).journey(journey_id, seed, origin, at)
 
 
-def _generate(journey_id: str, seed: int, anchor: int, profile: Profile, draw: Callable[[], int]) -> VisitorJourney:
-    name = profile.name
-    is_bot_profile = name == "bot"
-    shapes = shape_pools(name)
-    browsing = shapes.browsing
-    text = pools()
-    outbound = text.outbound_urls
-    outbound_count = len(outbound)
-    outbound_cut = profile.outbound_chance * _DETOUR_SPAN
-    first_channels = shapes.first_channels
-    later_channels = shapes.later_channels
-    # Creating a named tuple through its class runs a Python-level __new__; tuple.__new__ does the same in C.
-    new = tuple.__new__
+@functools.lru_cache(maxsize=64)
+def _origin(epoch: datetime) -> int:
+    # A server has one epoch: cached, so a request does not compute it again next to its own `now`.
+    return minute_floor(epoch_seconds(epoch))
 
-    low, high = profile.sessions
-    count = low + draw() % (high - low + 1)
-    low, high = profile.recency
-    end = anchor - low - draw() % (high - low + 1)
-    converting = -1
-    if name == "converted":
-        converting = count - 1 if count == 1 or draw() < _CONVERTED_LAST_CHANCE else count - 2
-    # High intent shows as pricing in several sessions, and the live visitor is on pricing right now.
-    pricing = name == "high-intent"
-    false_positive = -1
-    if not is_bot_profile and draw() < _BOTD_FALSE_POSITIVE:
-        false_positive = draw() % count
-    gap_low, gap_high = profile.gap
-    gap_range = gap_high - gap_low + 1
 
-    # Built backwards from the last activity, so each session's times are known as it is made.
-    sessions: list[Session] = []
-    gaps = total_time = longest = total_clicks = total_scrolls = 0
-    pricing_views = high_intent_hits = enterprise_hits = conversion_hits = botd_sessions = 0
-    for index in range(count - 1, -1, -1):
-        bits = draw()
-        if index == converting:
-            pool = shapes.converting
-        elif pricing and (index == count - 1 or draw() < _PRICING_CHANCE):
-            pool = shapes.to_pricing
+class _Traits(NamedTuple):
+    """What a visitor is like, drawn once between the backstory and the returns (so neither how much of the
+    future is drawn nor which sessions are visible changes them)."""
+
+    device: str
+    company: str
+    base_score: int
+    text_variant: int
+
+
+class _World:
+    """One visitor's draws, in a fixed order: the archetype, the backstory (built backwards from its last
+    activity before the epoch), the traits, then the returns after the epoch, one by one."""
+
+    def __init__(self, profile: Profile, draw: Callable[[], int]) -> None:
+        self.profile = profile
+        self.draw = draw
+        self.shapes: ShapePools = shape_pools(profile.name)
+        self.is_bot = profile.name == "bot"
+        self.outbound = pools().outbound_urls
+        self.outbound_cut = int(profile.outbound_chance * DRAW_SPAN)
+
+    def journey(self, journey_id: str, seed: int, origin: int, at: int) -> VisitorJourney:
+        sessions = self._backstory(origin)
+        backstory = len(sessions)
+        traits = self._traits()
+        if sessions[-1].end <= at:
+            sessions.extend(self._returns(backstory, origin, at))
         else:
-            pool = browsing
-        pages, duration, clicks, scrolls, shape_pricing, shape_high_intent, shape_enterprise = pool[bits & POOL_MASK]
+            sessions = [session for session in sessions if session.end <= at]
+            if not sessions:
+                raise JourneyNotStarted(f"journey {journey_id!r} has no session before {at}")
+        return _summarise(journey_id, seed, self.profile, at, tuple(sessions), traits, backstory)
+
+    def _backstory(self, origin: int) -> list[Session]:
+        profile, draw, shapes = self.profile, self.draw, self.shapes
+        low, high = profile.sessions
+        count = low + draw() % (high - low + 1)
+        low, high = profile.recency
+        end = origin - low - draw() % (high - low + 1)
+        converting = -1
+        if profile.name == "converted":
+            converting = count - 1 if count == 1 or draw() < _CONVERTED_LAST_CHANCE else count - 2
+        # High intent shows as pricing in several sessions, and the visitor is on pricing at the epoch.
+        pricing = profile.name == "high-intent"
+        false_positive = -1
+        if not self.is_bot and draw() < _BOTD_FALSE_POSITIVE:
+            false_positive = draw() % count
+        gap_low, gap_high = profile.gap
+        sessions: list[Session] = []
+        for index in range(count - 1, -1, -1):
+            if index == converting:
+                pool = shapes.converting
+            elif pricing and (index == count - 1 or draw() < _PRICING_CHANCE):
+                pool = shapes.to_pricing
+            else:
+                pool = shapes.browsing
+            shape = pool[draw() & POOL_MASK]
+            if self.is_bot:
+                botd = index < rules.BOTD_SESSIONS_FOR_BOT or draw() < _BOT_BOTD_CHANCE
+            else:
+                botd = index == false_positive
+            start = end - shape.duration
+            sessions.append(self._session(index + 1, start, shape, converting=index == converting, botd=botd))
+            end = start - (gap_low + draw() % (gap_high - gap_low + 1))
+        sessions.reverse()
+        return sessions
+
+    def _traits(self) -> _Traits:
+        profile, draw = self.profile, self.draw
+        unit = draw() / DRAW_SPAN
+        device = "desktop" if unit >= profile.mobile_chance else _DEVICES[1 + (unit < profile.mobile_chance / 6)]
+        companies = pools().companies
+        company = companies[draw() % len(companies)]
+        low, high = profile.score
+        return _Traits(device, company, low + draw() % (high - low + 1), draw() >> 2)
+
+    def _returns(self, count: int, origin: int, at: int) -> list[Session]:
+        """The sessions after the epoch that have ended by `at`, numbered on from `count`."""
+        profile, draw, shapes = self.profile, self.draw, self.shapes
+        quiet = int(profile.quiet_chance * DRAW_SPAN)
+        pause = int(profile.pause_chance * DRAW_SPAN)
+        converts = profile.name == "high-intent"
+        returns: list[Session] = []
+        end = origin
+        for number in range(count + 1, count + _MAX_RETURNS + 1):
+            if draw() < quiet:
+                break
+            low, high = profile.pause if draw() < pause else profile.gap
+            start = end + low + draw() % (high - low + 1)
+            if start >= at:  # nothing of it has ended yet
+                break
+            converting = converts and draw() < _LATE_CONVERSION_CHANCE
+            if converting:
+                pool = shapes.converting
+            elif converts and draw() < _PRICING_CHANCE:
+                pool = shapes.to_pricing
+            else:
+                pool = shapes.browsing
+            shape = pool[draw() & POOL_MASK]
+            botd = self.is_bot and draw() < _BOT_BOTD_CHANCE
+            end = start + shape.duration
+            if end > at:
+                break
+            returns.append(self._session(number, start, shape, converting=converting, botd=botd))
+            converts = converts and not converting
+        return returns
+
+    def _session(self, number: int, start: int, shape: SessionShape, *, converting: bool, botd: bool) -> Session:
+        draw = self.draw
+        end = start + shape.duration
+        channels = self.shapes.later_channels if number > 1 else self.shapes.first_channels
+        channel = channels[draw() & POOL_MASK]
         conversions: tuple[Conversion, ...] = ()
-        if index == converting:
-            page = pages[-1]
-            conversions = (new(Conversion, (CONVERSION_PAGES[page], page, end - draw() % 30)),)
-            conversion_hits += 1
-        start = end - duration
-        if is_bot_profile:
-            botd = index < rules.BOTD_SESSIONS_FOR_BOT or draw() < _BOT_BOTD_CHANCE
-        else:
-            botd = index == false_positive
-        channel = (later_channels if index else first_channels)[bits >> _CHANNEL_SHIFT & POOL_MASK]
+        if converting:
+            page = shape.pages[-1]
+            conversions = (Conversion(kind=CONVERSION_PAGES[page], page=page, at=end - draw() % 30),)
         redirects: tuple[Redirect, ...] = ()
-        if bits >> _DETOUR_SHIFT < outbound_cut:
-            redirects = (new(Redirect, (outbound[draw() % outbound_count], start + draw() % duration)),)
-        sessions.append(
-            new(Session, (index + 1, start, end, pages, clicks, scrolls, channel, conversions, redirects, botd))
+        if draw() < self.outbound_cut:
+            url = self.outbound[draw() % len(self.outbound)]
+            redirects = (Redirect(url=url, at=start + draw() % shape.duration),)
+        # tuple.__new__ rather than Session(number=..., ...): 115 ns against 744 ns by keywords (timeit, pure
+        # Python, 13 fields), and a request builds every session of its journey. The items are named as the
+        # fields are, in their order (tests/simulation/test_visitor.py checks the order).
+        pages, clicks, scrolls = shape.pages, shape.clicks, shape.scrolls
+        pricing_views, high_intent_hits, enterprise_hits = (
+            shape.pricing_views,
+            shape.high_intent_hits,
+            shape.enterprise_hits,
         )
+        return tuple.__new__(
+            Session,
+            (
+                number,
+                start,
+                end,
+                pages,
+                clicks,
+                scrolls,
+                channel,
+                conversions,
+                redirects,
+                botd,
+                pricing_views,
+                high_intent_hits,
+                enterprise_hits,
+            ),
+        )
+
+
+def _summarise(
+    journey_id: str,
+    seed: int,
+    profile: Profile,
+    at: int,
+    sessions: tuple[Session, ...],
+    traits: _Traits,
+    backstory: int,
+) -> VisitorJourney:
+    count = len(sessions)
+    total_time = longest = total_clicks = total_scrolls = 0
+    pricing_views = high_intent_hits = enterprise_hits = conversion_hits = botd_sessions = 0
+    for _, start, end, _, clicks, scrolls, _, conversions, _, botd, pricing, high_intent, enterprise in sessions:
+        duration = end - start
         total_time += duration
         if duration > longest:
             longest = duration
-        pricing_views += shape_pricing
-        high_intent_hits += shape_high_intent
-        enterprise_hits += shape_enterprise
         total_clicks += clicks
         total_scrolls += scrolls
+        pricing_views += pricing
+        high_intent_hits += high_intent
+        enterprise_hits += enterprise
+        conversion_hits += len(conversions)
         botd_sessions += botd
-        if index:
-            gap = gap_low + draw() % gap_range
-            gaps += gap
-            end = start - gap
-    sessions.reverse()
-
-    unit = draw() / DRAW_SPAN
-    device = "desktop" if unit >= profile.mobile_chance else _DEVICES[1 + (unit < profile.mobile_chance / 6)]
-    companies = text.companies
-    company = companies[draw() % len(companies)]
-    low, high = profile.score
-    score = low + draw() % (high - low + 1)
+    gaps = sessions[-1].end - sessions[0].start - total_time
+    score = traits.base_score
+    if count > backstory and profile.name != "bot":
+        score = min(_MAX_SCORE, score + sum(_interest(session) for session in sessions[backstory:]))
     automated = rules.automated(count, longest, total_scrolls > 0)
     level = rules.intent_level(score)
-    return new(
-        VisitorJourney,
-        (
-            journey_id,
-            seed,
-            name,
-            anchor,
-            tuple(sessions),
-            device,
-            company,
-            score,
-            draw() >> 2,  # text variant
-            total_time,
-            total_clicks,
-            total_scrolls,
-            pricing_views,
-            high_intent_hits,
-            enterprise_hits,
-            conversion_hits,
-            botd_sessions,
-            round(gaps / (count - 1) / 3600, 1) if count > 1 else 0.0,  # average gap, hours
-            automated,
-            level,
-            rules.recommendation_flag(converted=conversion_hits > 0, automated=automated, level=level),
-        ),
+    return VisitorJourney(
+        journey_id=journey_id,
+        seed=seed,
+        archetype=profile.name,
+        anchor=at,
+        sessions=sessions,
+        device=traits.device,
+        company=traits.company,
+        intent_score=score,
+        text_variant=traits.text_variant,
+        total_time_seconds=total_time,
+        total_clicks=total_clicks,
+        total_scrolls=total_scrolls,
+        pricing_views=pricing_views,
+        high_intent_hits=high_intent_hits,
+        enterprise_hits=enterprise_hits,
+        conversion_hits=conversion_hits,
+        botd_sessions=botd_sessions,
+        avg_gap_hours=round(gaps / (count - 1) / 3600, 1) if count > 1 else 0.0,
+        automated=automated,
+        intent_level=level,
+        recommendation_flag=rules.recommendation_flag(converted=conversion_hits > 0, automated=automated, level=level),
     )
+
+
+def _interest(session: Session) -> int:
+    """The intent a return after the epoch adds: a point, and more for pricing and high-intent pages. (The
+    backstory adds nothing: the archetype's score already reflects it; a bot's visits show no interest.)"""
+    return 1 + 2 * session.pricing_views + session.high_intent_hits

@@ -1,9 +1,9 @@
 """Workflow journeys (multi-step forms being filled in) and the traffic they receive.
 
 A workflow journey is configuration a client creates; its analytics are simulated traffic. Traffic starts
-when the journey is created and flows at a rate seeded from `(seed, org_id, slug)`, so a journey created a
-minute ago has seen a session or two and one created last month has thousands — and the numbers grow as
-the clock moves, deterministically, with `now` quantised to the minute.
+when the journey is created and flows at a rate seeded from the journey, so a journey created a minute ago
+has seen a session or two and one created last month has thousands — and the numbers grow as the clock
+moves, deterministically, with `now` quantised to the minute: what has happened by an instant never changes.
 
 Times are aware UTC datetimes truncated to the millisecond (Odyssey's timestamps carry milliseconds).
 """
@@ -32,7 +32,7 @@ __all__ = [
 
 _ID_LENGTH: Final = 12
 _MILLISECOND: Final = timedelta(milliseconds=1)
-_DAY: Final = 86_400.0
+_DAY_SECONDS: Final = 86_400
 # Fields of a step created without a fieldCount, for estimating focus events and completion times.
 _DEFAULT_FIELDS: Final = 4
 _UPDATABLE: Final = {
@@ -172,39 +172,29 @@ def updated_workflow_journey(journey: WorkflowJourney, *, changes: Mapping[str, 
 def workflow_analytics(journey: WorkflowJourney, *, seed: int, now: datetime) -> WorkflowAnalytics:
     """Traffic since creation, as seen at `now` (quantised to the minute).
 
-    Deterministic from `(seed, org_id, slug, created_at)` and the minute of `now`.
+    Sessions arrive from the moment of creation at a rate of the journey's own, following the time of day,
+    and each one's fate through the steps is fixed: the count of sessions, of mobile ones and of completed
+    ones up to an instant never changes once that instant has passed, so the figures only grow as the clock
+    moves (the rates and the last-24-hours window follow them). Deterministic from the seed, the journey's id
+    and creation time, and its steps (each step's funnel is its own, so a step keeps its figures whatever
+    other steps exist); an update, which cannot change the steps, leaves the traffic as it was.
     """
     created = epoch_seconds(journey.created_at)
     at = max(minute_floor(epoch_seconds(now)), created)
-    age_days = (at - created) / _DAY
-    rng = rng_for(seed, "workflow", journey.org_id, journey.slug, created)
-    rand = rng.random
-
-    # Traffic: sessions per day, and today's share of it (days differ; the hour of day does too).
-    per_day = 5 + 395 * rand() ** 2
-    mobile_rate = round(0.15 + 0.5 * rand(), 2)
-    day_factor = 0.7 + 0.6 * _unit(seed, journey.id, at // 86_400)
-    sessions_total = math.floor(per_day * age_days)
-    sessions_24h = min(sessions_total, math.floor(per_day * min(age_days, 1.0) * day_factor))
-    sessions_7d = min(sessions_total, math.floor(per_day * min(age_days, 7.0)))
+    traffic = _Traffic(seed, journey.id, created)
+    sessions_total = traffic.sessions(at)
+    sessions_24h = sessions_total - traffic.sessions(at - _DAY_SECONDS)
+    sessions_7d = sessions_total - traffic.sessions(at - 7 * _DAY_SECONDS)
 
     steps = journey.steps
-    # Every draw is made whatever the journey looks like, so one value changing (a step added, the first
-    # completion) never shifts the others.
-    keeps = [0.72 + 0.26 * rand() for _ in steps]
-    seconds_per_field = [12 + 20 * rand() for _ in steps]
-    attempt_share = 0.75 + 0.2 * rand()
-    success_share = 0.8 + 0.18 * rand()
-    snapshot_draw = rand()
-
     # The share of sessions that reach each step: each step keeps most of the previous step's visitors.
     reach: list[float] = []
     share = 1.0
-    for keep in keeps:
+    for step in steps:
         reach.append(share)
-        share *= keep
-    attempt_rate = share * attempt_share if steps else 0.0
-    success_rate = attempt_rate * success_share
+        share *= 0.72 + 0.26 * _unit(seed, "step-keep", journey.id, step.id)
+    attempt_rate = share * traffic.attempt_share if steps else 0.0
+    success_rate = attempt_rate * traffic.success_share
     fields = [step.field_count if step.field_count is not None else _DEFAULT_FIELDS for step in steps]
 
     events = EventCounts(
@@ -214,10 +204,15 @@ def workflow_analytics(journey: WorkflowJourney, *, seed: int, now: datetime) ->
         submit_attempt=math.floor(sessions_24h * attempt_rate),
         submit_success=math.floor(sessions_24h * success_rate),
     )
+    # Whole sessions: a share of sessions that no number of sessions gives would be no share at all.
     completions = math.floor(sessions_total * success_rate)
+    mobile_sessions = math.floor(sessions_total * traffic.mobile_share)
     median = None
     if completions and steps:
-        median = sum(int(15 + count * pace) for count, pace in zip(fields, seconds_per_field, strict=True))
+        median = sum(
+            int(15 + count * (12 + 20 * _unit(seed, "step-pace", journey.id, step.id)))
+            for count, step in zip(fields, steps, strict=True)
+        )
 
     top_dropoff = None
     if steps and sessions_total:
@@ -235,9 +230,9 @@ def workflow_analytics(journey: WorkflowJourney, *, seed: int, now: datetime) ->
     return WorkflowAnalytics(
         session_count=sessions_total,
         has_recent_events=events.session_start > 0,
-        has_snapshot=age_days >= 1 and snapshot_draw < 0.6,
+        has_snapshot=at - created >= _DAY_SECONDS and traffic.snapshot_draw < 0.6,
         completion_rate=round(completions / sessions_total, 2) if sessions_total else 0.0,
-        mobile_rate=mobile_rate if sessions_total else 0.0,
+        mobile_rate=round(mobile_sessions / sessions_total, 2) if sessions_total else 0.0,
         median_time_to_complete=median,
         top_dropoff=top_dropoff,
         events_last_24h=events,
@@ -245,5 +240,35 @@ def workflow_analytics(journey: WorkflowJourney, *, seed: int, now: datetime) ->
     )
 
 
-def _unit(seed: int, journey_id: str, day: int) -> float:
-    return derive_key(seed, "traffic-day", journey_id, day) / 2.0**64
+class _Traffic:
+    """A journey's sessions over time: `sessions(t)` counts those begun by `t` (non-decreasing in `t`).
+
+    The rate follows the time of day, `per_day / DAY * (1 + SWING * cos(2π (t - peak) / DAY))`, whose integral
+    from creation has a closed form, so counting costs the same for a journey a minute old or a year old.
+    """
+
+    SWING: Final = 0.6  # below 1: traffic never stops, and the count grows at every minute
+
+    def __init__(self, seed: int, journey_id: str, created: int) -> None:
+        rng = rng_for(seed, "workflow", journey_id, created)
+        rand = rng.random
+        self.created = created
+        self.per_day = 5 + 395 * rand() ** 2
+        self.mobile_share = 0.15 + 0.5 * rand()
+        self.attempt_share = 0.75 + 0.2 * rand()
+        self.success_share = 0.8 + 0.18 * rand()
+        self.snapshot_draw = rand()
+        self.peak = int(rand() * _DAY_SECONDS)  # when the journey's visitors are busiest
+
+    def _expected(self, at: int) -> float:
+        angle = 2 * math.pi / _DAY_SECONDS
+        wave = math.sin(angle * (at - self.peak)) - math.sin(angle * (self.created - self.peak))
+        return self.per_day * ((at - self.created) / _DAY_SECONDS + self.SWING / (2 * math.pi) * wave)
+
+    def sessions(self, at: int) -> int:
+        return math.floor(self._expected(at)) if at > self.created else 0
+
+
+def _unit(seed: int, *parts: str) -> float:
+    """A uniform draw in [0, 1) for the parts (a step's own funnel figures, keyed by its id)."""
+    return derive_key(seed, *parts) / 2.0**64

@@ -338,17 +338,17 @@ def test_behaviour_without_sessions_is_reported(name: str, mutate: Mutation, exp
     assert any(problem.startswith(expected) and "no sessions" in problem for problem in found), (name, found)
 
 
-def test_a_completion_rate_no_number_of_sessions_gives_is_reported() -> None:
-    # An hour in, the documented journey has had six sessions: rates of sixths only, to two places.
+@pytest.mark.parametrize(("name", "kind"), [("completionRate", "completed"), ("mobileRate", "mobile")])
+def test_a_rate_no_number_of_sessions_gives_is_reported(name: str, kind: str) -> None:
+    # An hour in, the documented journey has had four sessions: rates of quarters only.
     body = detail(now=AT + timedelta(hours=1))
-    assert body["healthMetrics"]["sessionCount"] == 6
+    assert body["healthMetrics"]["sessionCount"] == 4
     assert invariants.problems(body) == []
-    for reachable in (0.0, 0.17, 0.33, 0.5, 0.67, 0.83, 1.0):
-        body["behaviorMetrics"]["completionRate"] = reachable
+    for reachable in (0.0, 0.25, 0.5, 0.75, 1.0):
+        body["behaviorMetrics"][name] = reachable
         assert invariants.problems(body) == [], reachable
-    body["behaviorMetrics"]["completionRate"] = 0.4
+    body["behaviorMetrics"][name] = 0.4
     assert invariants.problems(body) == [
-        "behaviorMetrics.completionRate is 0.4, which no number of completed sessions out of "
-        "healthMetrics.sessionCount (6) gives"
+        f"behaviorMetrics.{name} is 0.4, which no number of {kind} sessions out of healthMetrics.sessionCount (4) gives"
     ]
     assert invariants.problems(body, strict=False) == []

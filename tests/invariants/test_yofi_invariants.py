@@ -287,6 +287,13 @@ def _clicks_without_click_events(d: Document) -> None:
         batch["events"] = [event for event in batch["events"] if event["name"] != "click"]
 
 
+def _a_batch_beyond_the_sample(d: Document) -> None:
+    # Every click of a session listed, as if custom_events were the full record rather than the SDK's sample.
+    batch = attributes(d)["custom_events"][0]
+    batch["events"].extend({"level": 0, "name": "click", "time": 1, "type": 1} for _ in range(3))
+    feature(d, "cloudBehavioral")["clicks"] += 3
+
+
 FEATURE_MUTATIONS: list[tuple[str, Mutation, str]] = [
     ("page views counted from sessions", _page_views_from_sessions, "journeyMetadata.pageViews"),
     ("a page view event lost", _page_view_event_lost, "journeyMetadata.pageViews"),
@@ -299,6 +306,7 @@ FEATURE_MUTATIONS: list[tuple[str, Mutation, str]] = [
     ("fewer clicks than click events", _clicks_from_sampled_events, "cloudBehavioral.clicks"),
     ("no scrolls but scroll events", _no_scrolls_but_scroll_events, "cloudBehavioral.scrolls"),
     ("clicks without click events", _clicks_without_click_events, "cloudBehavioral.clicks"),
+    ("a batch beyond the sample", _a_batch_beyond_the_sample, "custom_events[0] lists"),
 ]
 
 

@@ -15,12 +15,16 @@ from mockserver.projections import jourvex, odyssey, yofi
 from mockserver.simulation import new_workflow_journey, visitor_journey, workflow_analytics
 
 now = datetime(2026, 5, 21, 16, 3, 41, tzinfo=UTC)
+# The world began two days before `now`, and is also seen days later (the clock moved): sessions after the
+# epoch are drawn too.
+epoch = now - timedelta(days=2)
 for journey_id in sys.argv[1:]:
     digest = hashlib.sha256()
-    journey = visitor_journey(journey_id, seed=99, now=now)
-    digest.update(orjson.dumps(jourvex.journey_body(journey, now=now)))
-    digest.update(orjson.dumps(yofi.journey_document(journey, seed=99, now=now, include_predictions=True)))
-    digest.update(orjson.dumps(yofi.predictions_document(journey, seed=99, now=now, forced=True)))
+    for at in (now, now + timedelta(days=3, hours=5, minutes=17)):
+        journey = visitor_journey(journey_id, seed=99, now=at, epoch=epoch)
+        digest.update(orjson.dumps(jourvex.journey_body(journey, now=at)))
+        digest.update(orjson.dumps(yofi.journey_document(journey, seed=99, now=at, include_predictions=True)))
+        digest.update(orjson.dumps(yofi.predictions_document(journey, seed=99, now=at, forced=True)))
     body = {"slug": "s-" + journey_id.lower().replace("_", "-"), "displayName": journey_id,
             "steps": [{"stepKey": "a", "index": 0, "fieldCount": 3}, {"stepKey": "b", "index": 1}]}
     workflow = new_workflow_journey(org_id="org_1", body=body, now=now - timedelta(days=3), seed=99)

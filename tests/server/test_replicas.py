@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from support import FIXED_NOW, ODYSSEY_AUTH, ServedMock, served_mock, start_server
+from support import JOURVEX_AUTH as JOURVEX
 
 CREATE = "/api/journeys/create"
 
@@ -69,6 +70,26 @@ def test_a_reset_through_one_replica_clears_the_journeys_of_both(replicas):
     for served in replicas:
         assert httpx.get(f"{served.base_url}/api/journeys/before-reset", headers=ODYSSEY_AUTH).status_code == 404
     assert create(first.base_url, "before-reset").status_code == 201
+
+
+def test_the_clock_moved_through_one_replica_is_the_clock_of_both(replicas):
+    first, second = replicas
+    configured = httpx.get(f"{first.base_url}/__admin/clock").json()["now"]
+    moved = httpx.post(f"{first.base_url}/__admin/clock", json={"advance": "PT6H"})
+    assert moved.status_code == 200, moved.text
+    target = moved.json()["now"]
+    # The other replica reads the shared setting at most a quarter of a second late.
+    deadline = time.monotonic() + 3
+    while httpx.get(f"{second.base_url}/__admin/clock").json()["now"] != target:
+        assert time.monotonic() < deadline, "the second replica never showed the moved clock"
+        time.sleep(0.05)
+    journeys = [httpx.get(f"{served.base_url}/api/journey/cluster_8f2ab", headers=JOURVEX) for served in replicas]
+    assert journeys[0].content == journeys[1].content
+    assert httpx.post(f"{second.base_url}/__admin/reset").status_code == 204
+    deadline = time.monotonic() + 3
+    while httpx.get(f"{first.base_url}/__admin/clock").json()["now"] != configured:
+        assert time.monotonic() < deadline, "a reset through one replica did not put back the clock of the other"
+        time.sleep(0.05)
 
 
 def test_a_replica_killed_mid_writes_loses_nothing_it_answered_201_for(postgres_url, tmp_path):

@@ -196,6 +196,7 @@ def test_an_operation_without_a_handler_is_a_start_up_error():
             specs={"odyssey": __import__("mockserver.specs").specs.load_specs()["odyssey"]},
             behaviours=incomplete,
             clock=pipeline.clock,
+            epoch=pipeline.epoch,
             store=pipeline.store,
             journal=pipeline.journal,
             faults=pipeline.faults,

@@ -1,4 +1,5 @@
-"""The visitor model: deterministic, anchored on `now`, and each archetype recognisably itself."""
+"""The visitor model: deterministic, each archetype recognisably itself (seen at the epoch, where the world
+begins when no epoch is given; tests/simulation/test_world.py follows it after the epoch)."""
 
 from __future__ import annotations
 
@@ -85,7 +86,9 @@ def test_ids_and_seeds_give_different_journeys() -> None:
     assert visitor_journey("cluster_8f2ab", seed=2, now=NOW, archetype="returning").sessions != base.sessions
 
 
-def test_a_journey_is_stable_within_a_minute_and_slides_across_minutes() -> None:
+def test_without_an_epoch_the_world_begins_at_each_minute_of_now() -> None:
+    # epoch None is the world begun at `now`: stable within a minute, and the backstory slides with the minute
+    # (a server always gives an epoch, so its journeys do not slide).
     start_of_minute = NOW.replace(second=0, microsecond=0)
     first = visitor_journey("cluster_8f2ab", seed=1, now=start_of_minute)
     assert visitor_journey("cluster_8f2ab", seed=1, now=start_of_minute + timedelta(seconds=59.9)) == first
@@ -174,3 +177,26 @@ def test_people_are_not_bots_but_botd_sometimes_misfires() -> None:
     assert not any(journey.is_bot or journey.automated for journey in people)
     false_positives = sum(journey.botd_sessions == 1 for journey in people)
     assert 0 < false_positives < len(people) * 0.1
+
+
+@pytest.mark.parametrize("archetype", ARCHETYPES)
+def test_every_field_of_a_session_holds_what_its_name_says(archetype: str) -> None:
+    """Sessions are built from a tuple in Session's field order: each field must hold its own value."""
+    from mockserver.simulation.sitemap import CHANNELS, ENTERPRISE_PAGES, HIGH_INTENT_PAGES
+    from mockserver.simulation.visitor import Conversion, Redirect
+
+    epoch = NOW - timedelta(days=20)
+    for journey in [
+        visitor_journey(f"fields-{n}", seed=4, now=NOW, epoch=epoch, archetype=archetype) for n in range(40)
+    ]:
+        for session in journey.sessions:
+            assert session.start < session.end and session.duration == session.end - session.start
+            assert session.pricing_views == session.pages.count("/pricing")
+            assert session.high_intent_hits == sum(page in HIGH_INTENT_PAGES for page in session.pages)
+            assert session.enterprise_hits == sum(page in ENTERPRISE_PAGES for page in session.pages)
+            assert session.channel in CHANNELS and isinstance(session.botd, bool)
+            assert all(isinstance(c, Conversion) for c in session.conversions)
+            assert all(isinstance(r, Redirect) for r in session.redirects)
+            assert session.clicks >= 0 and session.scrolls >= 0
+        if archetype == "bot":  # bots click now and then but never scroll: clicks and scrolls are not swapped
+            assert all(session.scrolls == 0 for session in journey.sessions)

@@ -184,3 +184,75 @@ def test_optional_step_attributes_are_kept_as_given(field: str) -> None:
     journey = create({"slug": "x", "displayName": "X", "steps": [{"stepKey": "a", "index": 0, field: value}]})
     step = journey.steps[0]
     assert (step.reading_level if field == "readingLevel" else step.required_artifacts) == value
+
+
+def _detail(journey: WorkflowJourney, seed: int, now: datetime) -> dict[str, Any]:
+    from mockserver.projections.odyssey import detail_body
+
+    return detail_body(journey, workflow_analytics(journey, seed=seed, now=now))
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=creates, seed=st.integers(), ages=st.lists(ages, min_size=2, max_size=6))
+def test_a_journeys_traffic_only_grows_and_its_rates_are_shares_of_whole_sessions(
+    body: dict[str, Any], seed: int, ages: list[timedelta]
+) -> None:
+    from mockserver.invariants import odyssey as odyssey_invariants
+    from mockserver.invariants.world import history_problems
+
+    journey = new_workflow_journey(org_id="org_1", body=body, now=CREATED, seed=seed)
+    previous = None
+    for age in sorted(ages):
+        detail = _detail(journey, seed, CREATED + age)
+        assert odyssey_invariants.problems(detail, now=CREATED + age) == []
+        if previous is not None:
+            assert history_problems("odyssey", "getJourney", previous, detail) == []
+        previous = detail
+
+
+def test_mobile_rates_are_whole_numbers_of_sessions_for_small_journeys() -> None:
+    """The flaw of mobileRate 0.24 of 6 sessions: every small journey's share is some whole number of them."""
+    checked = 0
+    for number in range(3000):
+        journey = create({"slug": f"form-{number}", "displayName": "Form"}, seed=number)
+        analytics = workflow_analytics(journey, seed=number, now=CREATED + timedelta(hours=1 + number % 48))
+        count = analytics.session_count
+        if 0 < count < 100:
+            assert any(round(mobile / count, 2) == analytics.mobile_rate for mobile in range(count + 1))
+            checked += 1
+    assert checked > 1000
+
+
+def test_analytics_evolve_after_create_and_keep_their_past_through_an_update() -> None:
+    journey = create()
+    hourly = [workflow_analytics(journey, seed=1, now=CREATED + timedelta(hours=hour)) for hour in range(0, 49)]
+    counts = [analytics.session_count for analytics in hourly]
+    assert counts == sorted(counts) and counts[0] == 0 < counts[-1]
+    # The rolling window and the funnel move with the clock; the journey gathers sessions hour by hour.
+    assert len({analytics.events_last_24h for analytics in hourly}) > 10
+    assert len(set(counts)) > 20
+    updated = updated_workflow_journey(journey, changes={"displayName": "Renamed"}, now=CREATED + timedelta(days=1))
+    for hour in (1, 24, 30, 72):
+        at = CREATED + timedelta(hours=hour)
+        # Traffic is the journey's and its steps': renaming it neither rewrites the past nor restarts it.
+        assert workflow_analytics(updated, seed=1, now=at) == workflow_analytics(journey, seed=1, now=at)
+    assert (
+        workflow_analytics(updated, seed=1, now=CREATED + timedelta(days=3)).session_count
+        > workflow_analytics(updated, seed=1, now=CREATED + timedelta(days=1)).session_count
+    )
+
+
+def test_each_step_keeps_its_own_funnel_figures_whatever_other_steps_exist() -> None:
+    one = create({"slug": "s", "displayName": "S", "steps": [{"stepKey": "a", "index": 0, "fieldCount": 3}]})
+    two = create(
+        {
+            "slug": "s",
+            "displayName": "S",
+            "steps": [{"stepKey": "a", "index": 0, "fieldCount": 3}, {"stepKey": "b", "index": 1, "fieldCount": 3}],
+        }
+    )
+    at = CREATED + timedelta(days=10)
+    first, second = workflow_analytics(one, seed=1, now=at), workflow_analytics(two, seed=1, now=at)
+    assert first.session_count == second.session_count  # the same journey id, the same traffic
+    # The second step loses some visitors: fewer complete, never more.
+    assert second.completion_rate <= first.completion_rate
