@@ -1,8 +1,10 @@
 """The web page at `/__admin/ui`: the request journal, journeys, the clock and faults, the specs.
 
 The page is three kinds of static file in the package (`mockserver/ui/`): HTML, JavaScript modules and CSS, with
-no build step and nothing loaded from anywhere else. Its script reads everything through the admin API, so the
-files hold no data and are served without the admin API's loopback check; every call they make is checked.
+no build step and nothing loaded from anywhere else. Its one library, Swagger UI for the specs, is vendored
+unchanged under `ui/vendor/` with its licence and the digests it was taken with (`VENDORED.json`). The script
+reads everything through the admin API, so the files hold no data and are served without the admin API's
+loopback check; every call they make is checked.
 
 A strict Content-Security-Policy goes with every file: scripts and styles only from the mock itself, no inline
 script or style, no requests to other hosts. The script puts what clients sent into the page as text only, so
@@ -14,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from functools import cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Final
 
 from starlette.requests import Request
@@ -53,13 +56,19 @@ INDEX: Final = "index.html"
 
 @cache
 def ui_files() -> Mapping[str, tuple[bytes, str]]:
-    """Every file of the page by name, with its media type; read once from the installed package."""
-    folder = resources.files("mockserver").joinpath("ui")
+    """Every file of the page by its path under `mockserver/ui/` (vendored libraries included), with its media
+    type; read once from the installed package."""
     found: dict[str, tuple[bytes, str]] = {}
-    for item in folder.iterdir():
-        suffix = "." + item.name.rsplit(".", 1)[-1] if "." in item.name else ""
-        if item.is_file() and suffix in _MEDIA_TYPES:
-            found[item.name] = (item.read_bytes(), _MEDIA_TYPES[suffix])
+    pending: list[tuple[str, Traversable]] = [("", resources.files("mockserver").joinpath("ui"))]
+    while pending:
+        prefix, folder = pending.pop()
+        for item in folder.iterdir():
+            if item.is_dir():
+                pending.append((f"{prefix}{item.name}/", item))
+                continue
+            suffix = "." + item.name.rsplit(".", 1)[-1] if "." in item.name else ""
+            if suffix in _MEDIA_TYPES:
+                found[prefix + item.name] = (item.read_bytes(), _MEDIA_TYPES[suffix])
     return found
 
 
@@ -97,5 +106,5 @@ def ui_routes(*, fallback: Endpoint) -> list[Route]:
     return [
         Route("/", root, methods=["GET"]),
         Route(UI_PATH, page, methods=["GET"]),
-        Route(UI_PATH + "/{name}", asset, methods=["GET"]),
+        Route(UI_PATH + "/{name:path}", asset, methods=["GET"]),
     ]

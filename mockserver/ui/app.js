@@ -43,6 +43,7 @@ function selectTab(tab, focus) {
   }
   if (focus) tab.focus();
   document.body.dataset.view = tab.id.replace("tab-", "");
+  document.dispatchEvent(new CustomEvent("view", { detail: document.body.dataset.view }));
 }
 
 function startTabs() {

@@ -127,6 +127,24 @@ def test_the_detail_shows_request_response_operation_and_curl_and_works_from_the
     page.wait().until(lambda driver: not detail.is_displayed())
 
 
+def test_violations_are_listed_with_their_tier_when_an_entry_carries_one(page, server):
+    # What --validate-responses records when the mock's own answer breaks its spec: a message per violation. A
+    # verdict with a tier ({"tier", "message"}) is shown with its tier.
+    untiered = "response body: 'journey_id' is a required property"
+    tiered = {"tier": "violation", "message": "status 200 is not documented"}
+    record = server.mock.journal.record
+    record("GET", "/api/journey/a", b"", [(b"host", b"127.0.0.1")], "jourvex", "getJourney", 500, 1.0, (untiered,))
+    record("GET", "/api/journey/b", b"", [(b"host", b"127.0.0.1")], "jourvex", "getJourney", 500, 1.0, (tiered,))
+    newest, oldest = wait_for_rows(page, 2)
+    assert newest.find_element(By.CSS_SELECTOR, ".problems").text == "1"
+    detail = page.driver.find_element(By.ID, "detail")
+    oldest.click()
+    page.wait().until(lambda driver: untiered in detail.text)
+    newest.click()
+    page.wait().until(lambda driver: "status 200 is not documented" in detail.text)
+    assert detail.find_element(By.CSS_SELECTOR, ".problem-list .tier").text == "violation"
+
+
 def test_a_script_in_a_path_or_header_is_shown_as_text_and_never_runs(page, api):
     injected_path = "/api/journey/<script>window.__injected = 1</script>"
     injected_header = '<img src=x onerror="window.__injected = 2">'
@@ -245,17 +263,26 @@ def test_moving_the_clock_redraws_the_timeline(page):
     assert "2026-05-28 16:30" in driver.find_element(By.CSS_SELECTOR, "#timeline svg").text
 
 
-def test_the_specs_are_rendered_as_reference_docs(page, server):
+def test_the_specs_are_rendered_as_reference_docs_by_swagger_ui(page, server):
     tab(page, "specs")
     select = Select(page.driver.find_element(By.ID, "spec-api"))
-    for api_name, operation in (("odyssey", "createJourney"), ("yofi", "getJourneyPredictions")):
+    spec_doc = page.driver.find_element(By.ID, "spec-doc")
+    for api_name, operation, path in (
+        ("jourvex", "getJourney", "/api/journey/{journey_id}"),
+        ("odyssey", "createJourney", "/api/journeys/create"),
+        ("yofi", "getJourneyPredictions", "/data-api/v3/journeys/{journey_id}/predictions"),
+    ):
         select.select_by_value(api_name)
-        page.wait().until(lambda driver, operation=operation: driver.find_elements(By.ID, f"op-{operation}"))
-    text = page.driver.find_element(By.ID, "spec-doc").text
-    assert "GET /data-api/v3/journeys/{journey_id}/predictions" in text
-    select.select_by_value("jourvex")
-    page.wait().until(lambda driver: driver.find_elements(By.ID, "op-getJourney"))
-    page.screenshot("specs")
+        page.wait(10).until(lambda driver, api_name=api_name: spec_doc.get_attribute("data-api") == api_name)
+        blocks = page.driver.find_elements(By.CSS_SELECTOR, f"#spec-doc [id$='-{operation}']")
+        assert blocks, f"no operation block for {operation}"
+        assert path in blocks[0].text
+        title = page.driver.find_element(By.CSS_SELECTOR, "#spec-doc .info .title").text
+        assert server.mock.specs[api_name].title in title
+        if api_name == "jourvex":
+            page.screenshot("specs")
+    # A reference, not a client: no "Try it out" that would send requests to the vendors' hosts.
+    assert not page.driver.find_elements(By.CSS_SELECTOR, "#spec-doc .try-out__btn")
 
 
 def test_keyboard_moves_between_tabs(page):
