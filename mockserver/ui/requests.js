@@ -71,6 +71,8 @@ function row(entry) {
     if (event.key === "Enter" || event.key === " ") {
       event.preventDefault();
       showDetail(entry.id);
+    } else if (event.key === "Escape") {
+      hideDetail();
     } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       event.preventDefault();
       const next = event.key === "ArrowDown" ? tr.nextElementSibling : tr.previousElementSibling;
@@ -84,7 +86,11 @@ function row(entry) {
 function render() {
   const wanted = filters();
   const visible = [...entries.values()].filter((entry) => shown(entry, wanted)).reverse();
-  byId("requests-body").replaceChildren(...visible.map(row));
+  const body = byId("requests-body");
+  // New rows arrive while someone moves through the table with the keyboard: keep their place.
+  const focused = body.contains(document.activeElement) ? document.activeElement.dataset.id : null;
+  body.replaceChildren(...visible.map(row));
+  if (focused) body.querySelector(`tr[data-id="${focused}"]`)?.focus();
   byId("requests-empty").hidden = entries.size > 0;
   byId("request-count").textContent = `${visible.length} of ${entries.size}`;
 }

@@ -127,6 +127,23 @@ def test_the_detail_shows_request_response_operation_and_curl_and_works_from_the
     page.wait().until(lambda driver: not detail.is_displayed())
 
 
+def test_the_keyboard_keeps_its_row_while_new_requests_arrive(page, api):
+    for number in range(3):
+        api.get(f"/api/journey/visitor_{number}", headers=JOURVEX_AUTH)
+    newest = wait_for_rows(page, 3)[0]
+    newest.send_keys(Keys.ARROW_DOWN)
+    assert page.driver.switch_to.active_element.text.split()[3] == "/api/journey/visitor_1"
+    api.get("/api/journey/visitor_3", headers=JOURVEX_AUTH)
+    wait_for_rows(page, 4)
+    focused = page.driver.switch_to.active_element
+    assert focused.tag_name == "tr" and "/api/journey/visitor_1" in focused.text
+    focused.send_keys(Keys.ENTER)
+    detail = page.driver.find_element(By.ID, "detail")
+    page.wait().until(lambda driver: "/api/journey/visitor_1" in detail.text)
+    focused.send_keys(Keys.ESCAPE)
+    page.wait().until(lambda driver: not detail.is_displayed())
+
+
 def test_violations_are_listed_with_their_tier_when_an_entry_carries_one(page, server):
     # What --validate-responses records when the mock's own answer breaks its spec: a message per violation. A
     # verdict with a tier ({"tier", "message"}) is shown with its tier.
