@@ -155,6 +155,15 @@ function problemItem(problem) {
   return h("li", null, tier, " ", problem.message || pretty(problem));
 }
 
+/** Why the mock refused a request, from its answer in any of the APIs' error shapes. */
+function rejections(entry) {
+  const body = entry.response_body;
+  if (entry.status < 400 || !body || typeof body !== "object") return [];
+  if (typeof body.error === "string") return [body.error];
+  if (Array.isArray(body.errors)) return body.errors.map((error) => error.detail || error.title || pretty(error));
+  return [];
+}
+
 function section(title, ...content) {
   return h("section", null, h("h3", null, title), ...content);
 }
@@ -180,9 +189,9 @@ function detailView(entry) {
     section("Validation", tierNote,
       entry.problems.length
         ? h("ul", { class: "problem-list" }, entry.problems.map(problemItem))
-        : h("p", { class: "muted" }, entry.status >= 400
-          ? "The mock answered with an error: the response body says why."
-          : "No violation recorded.")),
+        : rejections(entry).length
+          ? [h("p", null, `Answered ${entry.status}:`), h("ul", { class: "rejection-list" }, rejections(entry).map((message) => h("li", null, message)))]
+          : h("p", { class: "muted" }, "No violation recorded.")),
     section("Operation", operation
       ? h("dl", null,
         h("dt", null, "API"), h("dd", null, operation.api),

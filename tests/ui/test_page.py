@@ -144,6 +144,26 @@ def test_the_keyboard_keeps_its_row_while_new_requests_arrive(page, api):
     page.wait().until(lambda driver: not detail.is_displayed())
 
 
+@pytest.mark.parametrize(
+    ("path", "headers", "reason"),
+    [
+        ("/api/journey/visitor_1", {}, "Authorization"),  # Jourvex: {"error": ...}
+        ("/data-api/v3/journeys/j1", {"Authorization": "Bearer t"}, "x-scope-partner-id"),  # Yofi: JSON:API errors
+    ],
+)
+def test_the_detail_says_why_a_request_was_refused(page, api, path, headers, reason):
+    refused = api.get(path, headers=headers)
+    assert refused.status_code in (400, 401)
+    (row,) = wait_for_rows(page, 1)
+    row.click()
+    detail = page.driver.find_element(By.ID, "detail")
+    page.wait().until(lambda driver: f"Answered {refused.status_code}:" in detail.text)
+    listed = detail.find_element(By.CSS_SELECTOR, ".rejection-list").text
+    assert reason in listed
+    if reason == "Authorization":
+        page.screenshot("request-refused")
+
+
 def test_violations_are_listed_with_their_tier_when_an_entry_carries_one(page, server):
     # What --validate-responses records when the mock's own answer breaks its spec: a message per violation. A
     # verdict with a tier ({"tier", "message"}) is shown with its tier.
@@ -312,7 +332,8 @@ def test_keyboard_moves_between_tabs(page):
 
 def test_the_screenshots_were_written(page):
     names = {path.stem for path in page.screenshots.glob("*.png")}
-    assert {"requests", "request-detail", "clock-and-faults", "journey-bot", "journey-converted", "specs"} <= names
+    views = {"requests", "request-detail", "request-refused", "clock-and-faults", "journey-bot", "journey-converted"}
+    assert views | {"specs", "injected-markup"} <= names
     assert all(path.stat().st_size > 10_000 for path in page.screenshots.glob("*.png"))
 
 
