@@ -18,13 +18,28 @@ from typing import Any
 
 from mockserver import __version__
 from mockserver.apis import BEHAVIOURS
-from mockserver.clock import Clock, ClockSetting, FixedClock, SettableClock, as_utc, format_instant
+from mockserver.apis.visitors import MISSING_PREFIX
+from mockserver.auth import Principal
+from mockserver.clock import (
+    Clock,
+    ClockSetting,
+    FixedClock,
+    SettableClock,
+    as_utc,
+    epoch_seconds,
+    format_epoch_seconds,
+    format_instant,
+)
 from mockserver.config import LatencyRange, ServerConfig
+from mockserver.exchange import RequestContext
 from mockserver.faults import FaultInjector
 from mockserver.journal import JournalEntry, JournalQuery, RequestJournal
 from mockserver.pipeline import ApiPipeline
-from mockserver.specs import ApiSpec, load_specs
+from mockserver.prefer import Preferences
+from mockserver.simulation import VisitorJourney, visitor_journey
+from mockserver.specs import ApiSpec, Operation, load_specs
 from mockserver.store import JourneyStore, open_store
+from mockserver.validation import ParsedParameters
 
 #: `set_faults` argument that leaves a fault as it is.
 UNCHANGED: Any = object()
@@ -100,7 +115,8 @@ class Mock:
 
     def requests(self, query: JournalQuery | None = None) -> list[JournalEntry]:
         """Recorded requests, oldest first, secrets redacted; only those `query` matches when given."""
-        entries = self.journal.entries()
+        since = query.since if query is not None and query.since is not None else 0
+        entries = self.journal.entries(since)
         return entries if query is None else [entry for entry in entries if query.matches(entry)]
 
     def journal_query(self, params: Mapping[str, str]) -> JournalQuery:
@@ -218,6 +234,100 @@ class Mock:
 
     def close(self) -> None:
         self.store.close()
+
+    # What the web page shows beyond the journal: an entry with its operation, the clock, generated journeys -----
+
+    def journal_entry(self, entry_id: int) -> JournalEntry:
+        """The journal entry with this id; `LookupError` when it was never recorded or is no longer kept."""
+        entry = self.journal.entry(entry_id)
+        if entry is not None:
+            return entry
+        raise LookupError(f"No journal entry {entry_id}: the journal keeps the last {self.config.journal_size}")
+
+    def operation_of(self, entry: JournalEntry) -> Operation | None:
+        """The spec's operation a journal entry was routed to (None for a path no operation serves)."""
+        if entry.api is None or entry.operation_id is None or entry.api not in self.specs:
+            return None
+        return self.specs[entry.api].operation(entry.operation_id)
+
+    def generated_archetypes(self) -> dict[str, list[str]]:
+        """The served APIs whose journeys the simulation generates, with the archetypes each can be asked for."""
+        return {api: list(BEHAVIOURS[api].archetypes) for api in self.specs if BEHAVIOURS[api].archetypes}
+
+    def explore_journey(
+        self, api: str, journey_id: str, *, seed: int | None = None, archetype: str | None = None
+    ) -> dict[str, Any]:
+        """A generated journey as `api` serves it now — every operation's body — and its timeline.
+
+        The bodies come from the API's own handlers, so they are what a client would get, without a request
+        in the journal. `LookupError` for an API not served or an id that names no journey; `ValueError` for
+        an API without generated journeys or an unknown archetype."""
+        self.spec_document(api)
+        behaviour = BEHAVIOURS[api]
+        if not behaviour.archetypes:
+            generated = ", ".join(name for name in self.specs if BEHAVIOURS[name].archetypes)
+            raise ValueError(f"{api} journeys are the ones clients create; generated journeys: {generated}")
+        if archetype is not None and archetype not in behaviour.archetypes:
+            raise ValueError(f"archetype must be one of {', '.join(behaviour.archetypes)}, got {archetype!r}")
+        if journey_id.startswith(MISSING_PREFIX):
+            raise LookupError(f"Journey ids beginning with {MISSING_PREFIX!r} name no journey (404)")
+        chosen_seed = self.config.seed if seed is None else seed
+        now = self.clock.now()
+        journey = visitor_journey(journey_id, seed=chosen_seed, now=now, epoch=self.epoch, archetype=archetype)
+        bodies = {}
+        for operation in self.specs[api].operations:
+            context = RequestContext(
+                operation=operation,
+                params=ParsedParameters(path={"journey_id": journey_id}, query={}, headers={}),
+                body=None,
+                principal=Principal(token="", org_id="", scopes=frozenset()),
+                preferences=Preferences(seed=seed, archetype=archetype),
+                seed=chosen_seed,
+                now=now,
+                epoch=self.epoch,
+                store=self.store,
+            )
+            bodies[operation.operation_id] = behaviour.handlers[operation.operation_id](context).body
+        return {
+            "api": api,
+            "journey_id": journey_id,
+            "seed": chosen_seed,
+            "archetype": journey.archetype,
+            "now": format_instant(now),
+            "operations": bodies,
+            "timeline": journey_timeline(journey, now),
+        }
+
+
+def journey_timeline(journey: VisitorJourney, now: datetime) -> dict[str, Any]:
+    """What a picture of the journey needs: its sessions over time with their pages, conversions and bot flags."""
+    return {
+        "anchor": format_epoch_seconds(journey.anchor),
+        "now": format_instant(now),
+        "intent": {"score": journey.intent_score, "level": journey.intent_level},
+        "recommendation": journey.recommendation_flag,
+        "converted": journey.converted,
+        "bot": journey.is_bot,
+        "automated": journey.automated,
+        "active": journey.is_active(epoch_seconds(now)),
+        "sessions": [
+            {
+                "number": session.number,
+                "start": format_epoch_seconds(session.start),
+                "end": format_epoch_seconds(session.end),
+                "pages": list(session.pages),
+                "channel": session.channel,
+                "clicks": session.clicks,
+                "scrolls": session.scrolls,
+                "botd": session.botd,
+                "conversions": [
+                    {"kind": conversion.kind, "page": conversion.page, "at": format_epoch_seconds(conversion.at)}
+                    for conversion in session.conversions
+                ],
+            }
+            for session in journey.sessions
+        ],
+    }
 
 
 def replica_name() -> str:

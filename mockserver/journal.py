@@ -13,9 +13,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from mockserver import jsonio
+
 #: Headers whose values never reach the journal or a log.
 SECRET_HEADERS = frozenset({"authorization", "x-scope-partner-id", "cookie", "proxy-authorization", "x-admin-token"})
 REDACTED = "[redacted]"
+#: Response bodies larger than this are journalled by size only: the journal keeps at most `capacity` answers, and
+#: a bound on each keeps its memory bounded too (a journey body is a few KiB).
+RESPONSE_BODY_LIMIT = 64 * 1024
+#: What every answer of the APIs carries besides the headers an operation adds.
+RESPONSE_CONTENT_TYPE = ("content-type", "application/json")
 
 
 def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -40,6 +47,8 @@ class JournalEntry:
     duration_ms: float
     problems: tuple[str, ...] = ()
     body: Any = field(default=None)
+    response_headers: Mapping[str, str] = field(default_factory=dict)
+    response_body: Any = field(default=None)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -68,7 +77,10 @@ class RequestJournal:
         duration_ms: float,
         problems: tuple[str, ...] = (),
         body: Any = None,
+        response_headers: Mapping[str, str] | None = None,
+        response_payload: bytes = b"",
     ) -> None:
+        """`response_payload` is the encoded answer as sent: kept by reference (no copy), decoded when read."""
         self._records.append(
             (
                 next(self._ids),
@@ -83,11 +95,28 @@ class RequestJournal:
                 duration_ms,
                 problems,
                 body,
+                response_headers,
+                response_payload if len(response_payload) <= RESPONSE_BODY_LIMIT else len(response_payload),
             )
         )
 
-    def entries(self) -> list[JournalEntry]:
-        return [_entry(record) for record in list(self._records)]
+    def entries(self, since: int = 0) -> list[JournalEntry]:
+        """The entries recorded after the one with id `since`, oldest first (a poller builds only what is new)."""
+        return [_entry(record) for record in list(self._records) if record[0] > since]
+
+    def entry(self, entry_id: int) -> JournalEntry | None:
+        """The entry with this id, None when it was never recorded or is no longer kept."""
+        for record in list(self._records):
+            if record[0] == entry_id:
+                return _entry(record)
+        return None
+
+    def oldest_id(self) -> int | None:
+        """The id of the oldest entry kept, None when empty: a poller drops what it holds below it."""
+        try:
+            return int(self._records[0][0])
+        except IndexError:
+            return None
 
     def clear(self) -> None:
         self._records.clear()
@@ -97,7 +126,8 @@ class RequestJournal:
 
 
 def _entry(record: tuple[Any, ...]) -> JournalEntry:
-    number, at, method, path, query, headers, api, operation_id, status, duration_ms, problems, body = record
+    number, at, method, path, query, headers, api, operation_id = record[:8]
+    status, duration_ms, problems, body, response_headers, response_payload = record[8:]
     return JournalEntry(
         id=number,
         at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at)),
@@ -111,7 +141,17 @@ def _entry(record: tuple[Any, ...]) -> JournalEntry:
         duration_ms=round(duration_ms, 3),
         problems=problems,
         body=body,
+        response_headers=dict(
+            [RESPONSE_CONTENT_TYPE, *((name.lower(), value) for name, value in (response_headers or {}).items())]
+        ),
+        response_body=_response_body(response_payload),
     )
+
+
+def _response_body(payload: bytes | int) -> Any:
+    if isinstance(payload, int):
+        return f"<{payload} bytes, not kept in the journal>"
+    return jsonio.decode(payload) if payload else None
 
 
 @dataclass(frozen=True)
@@ -124,6 +164,8 @@ class JournalQuery:
     method: str | None = None
     path: str | None = None
     status: int | None = None
+    #: Only entries recorded after the entry with this id (ids grow by one per request, never reused).
+    since: int | None = None
 
     def matches(self, entry: JournalEntry) -> bool:
         return (
@@ -132,6 +174,7 @@ class JournalQuery:
             and (self.method is None or entry.method == self.method.upper())
             and (self.path is None or entry.path == self.path)
             and (self.status is None or entry.status == self.status)
+            and (self.since is None or entry.id > self.since)
         )
 
     def describe(self) -> str:
@@ -139,9 +182,16 @@ class JournalQuery:
 
     @classmethod
     def from_params(cls, params: Mapping[str, str], apis: Iterable[str], operation_ids: Iterable[str]) -> JournalQuery:
-        """The admin API's query parameters (`api`, `operationId`, `method`, `path`, `status`); a `ValueError`
-        saying what is allowed for anything else, so a typo is not an empty list."""
-        names = {"api": "api", "operationId": "operation_id", "method": "method", "path": "path", "status": "status"}
+        """The admin API's query parameters (`api`, `operationId`, `method`, `path`, `status`, `since`); a
+        `ValueError` saying what is allowed for anything else, so a typo is not an empty list."""
+        names = {
+            "api": "api",
+            "operationId": "operation_id",
+            "method": "method",
+            "path": "path",
+            "status": "status",
+            "since": "since",
+        }
         unknown = sorted(set(params) - set(names))
         if unknown:
             raise ValueError(f"unknown filter {unknown[0]!r}; filters: {', '.join(names)}")
@@ -156,4 +206,9 @@ class JournalQuery:
             if not (text.isascii() and text.isdigit() and 100 <= int(text) <= 599):
                 raise ValueError(f"status must be an HTTP status code from 100 to 599, got {text!r}")
             values["status"] = int(text)
+        if "since" in values:
+            text = values["since"]
+            if not (text.isascii() and text.isdigit()):
+                raise ValueError(f"since must be a journal entry id (a whole number of 0 or more), got {text!r}")
+            values["since"] = int(text)
         return cls(**values)

@@ -203,6 +203,8 @@ class ApiPipeline:
             duration,
             problems,
             body,
+            answer.headers,
+            payload,
         )
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s %s → %s (%.1f ms)", method, path, answer.status, duration)

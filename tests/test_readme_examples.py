@@ -199,7 +199,8 @@ def test_a_readme_example_runs_as_written(example: ShellExample, mock: ServedMoc
             assert isinstance(document, dict)
             assert not {"error", "errors"} & document.keys(), document
         answered = [(entry["method"], entry["path"], entry["status"]) for entry in journal(base_url)]
-        assert len(answered) == len(curls), answered
+        # Admin calls are not journalled: only the API requests are.
+        assert len(answered) == len([curl for curl in curls if "/__admin/" not in curl]), answered
         assert all(int(str(status)) < 400 for _, _, status in answered), answered
     for command in commands:
         if "journeymock contracts" in command:
