@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from contracts.report import redact
+from contracts.redaction import redact
 from contracts.tiers import Judge, SpecTiers, Verdict, pointer
 from mockserver.specs import INFERRED_MARK
 

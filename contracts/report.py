@@ -7,7 +7,7 @@ from __future__ import annotations
 import shlex
 import textwrap
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
@@ -22,17 +22,7 @@ if TYPE_CHECKING:
     from contracts.checks import Case
     from contracts.settings import ContractSettings
 
-REDACTED: Final = "[Filtered]"
-#: Shorter values are not masked in free text: masking every "42" would garble the report and hide nothing.
-MIN_SECRET_LENGTH: Final = 4
 COMMAND: Final = "journeymock contracts"
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        if len(secret) >= MIN_SECRET_LENGTH:
-            text = text.replace(secret, REDACTED)
-    return text
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import Any, Final
 import pytest
 from schemathesis.core.failures import FailureGroup
 
-from contracts.report import redact
+from contracts.redaction import redact
 from contracts.session import ContractRun
 from contracts.settings import TARGETS, ConfigurationError, build_settings
 from contracts.targets import unreachable

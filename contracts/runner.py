@@ -21,7 +21,8 @@ from schemathesis.core.failures import FailureGroup
 
 from contracts import checks as custom
 from contracts.observations import ObservationLog
-from contracts.report import ContractReport, redact, render_failure
+from contracts.redaction import redact
+from contracts.report import ContractReport, render_failure
 from contracts.schemas import PARTNER_HEADER, build_schema
 from contracts.settings import PARTNER_VARIABLE, TOKEN_VARIABLES
 from contracts.tiers import Judge, Verdict, strongest

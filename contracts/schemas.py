@@ -6,13 +6,13 @@ send, which ids exist, and how to make a seed replay the same requests.
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 import schemathesis
 from schemathesis.config._output import DEFAULT_KEYS_TO_SANITIZE, DEFAULT_SENSITIVE_MARKERS
 
+from mockserver.routing import compile_template
 from mockserver.specs import ApiSpec, load_specs
 
 if TYPE_CHECKING:
@@ -124,9 +124,8 @@ def _has_parameter(spec: ApiSpec, name: str, location: str) -> bool:
 def _overlapping_operations(spec: ApiSpec) -> list[str]:
     """Operations whose literal path is also matched by another path template of the API."""
     templates = {operation.path for operation in spec.operations}
-    patterns = {
-        template: re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "$") for template in templates
-    }
+    # The mock's own route compiler: a template means here exactly what it means when the mock routes.
+    patterns = {template: compile_template(template) for template in templates}
     return sorted(
         {
             operation.operation_id

@@ -164,3 +164,17 @@ def test_the_base_install_leaves_the_contract_runner_out():
     for name in ("schemathesis", "hypothesis", "pytest"):
         assert name not in base
         assert any(requirement.startswith(name) for requirement in project["optional-dependencies"]["contracts"])
+
+
+def test_the_base_install_serves_and_drifts_without_the_contract_runners_extra():
+    # `journeymock serve` and `journeymock drift` must start in an install without schemathesis, hypothesis and
+    # pytest: loading the command line (every subcommand registered) and drift's module imports none of them.
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; import mockserver.cli, contracts.drift; mockserver.cli.build_parser(); "
+        "print(sorted(m for m in ('schemathesis', 'hypothesis', 'pytest') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

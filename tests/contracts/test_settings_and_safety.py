@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contracts.report import redact
+from contracts.redaction import redact
 from contracts.runner import ApiRunner
 from contracts.session import ContractRun
 from contracts.settings import (
