@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import unquote
 
-from contracts.tiers import DOCUMENTED, INFERRED, ContractViolation, Tier, Verdict
+from journeymock.contracts.tiers import DOCUMENTED, INFERRED, ContractViolation, Tier, Verdict
 from mockserver.invariants import jourvex as jourvex_invariants
 from mockserver.invariants import odyssey as odyssey_invariants
 from mockserver.invariants import yofi as yofi_invariants

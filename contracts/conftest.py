@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from contracts.reporting import (
+from journeymock.contracts.reporting import (
     RUN_KEY,
     add_options,
     configure,
@@ -22,7 +22,7 @@ from contracts.reporting import (
     rewrite_report,
     write_summary,
 )
-from contracts.session import ContractRun
+from journeymock.contracts.session import ContractRun
 
 if TYPE_CHECKING:
     from schemathesis.specs.openapi.schemas import OpenApiSchema

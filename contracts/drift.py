@@ -32,8 +32,8 @@ from typing import Any, Final
 
 import yaml
 
-from contracts.observations import json_type, read_observations
-from contracts.tiers import SpecTiers
+from journeymock.contracts.observations import json_type, read_observations
+from journeymock.contracts.tiers import SpecTiers
 from mockserver.specs import API_NAMES, INFERRED_MARK, SpecError, load_spec, spec_directory
 
 PROG: Final = "journeymock drift"

@@ -19,14 +19,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from contracts.redaction import redact
-from contracts.tiers import Judge, SpecTiers, Verdict, pointer
+from journeymock.contracts.redaction import redact
+from journeymock.contracts.tiers import Judge, SpecTiers, Verdict, pointer
 from mockserver.specs import INFERRED_MARK
 
 if TYPE_CHECKING:
     from schemathesis import Response
 
-    from contracts.checks import Case
+    from journeymock.contracts.checks import Case
 
 #: Keywords under which a response string's value is the spec's business (error messages, constants).
 VALUE_KEYWORDS: Final = frozenset({"pattern", "const", "enum"})

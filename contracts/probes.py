@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
 
-from contracts import checks as custom
-from contracts.tiers import DOCUMENTED, INFERRED, ContractViolation, Verdict, shorten
+from journeymock.contracts import checks as custom
+from journeymock.contracts.tiers import DOCUMENTED, INFERRED, ContractViolation, Verdict, shorten
 
 if TYPE_CHECKING:
     from schemathesis import CheckContext, Response
 
-    from contracts.checks import Case
-    from contracts.runner import ApiRunner
+    from journeymock.contracts.checks import Case
+    from journeymock.contracts.runner import ApiRunner
 
 #: Most requests the probes of one API send: they must not change how long a run takes.
 PROBE_BUDGET: Final = 40

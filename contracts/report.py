@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Final
 from schemathesis.core.failures import Failure, FailureGroup, group_failures
 from schemathesis.core.output import format_response_payload
 
-from contracts.settings import KNOWN_ID_VARIABLES
+from journeymock.contracts.settings import KNOWN_ID_VARIABLES
 
 if TYPE_CHECKING:
     from schemathesis import CheckResult, Response
 
-    from contracts.checks import Case
-    from contracts.settings import ContractSettings
+    from journeymock.contracts.checks import Case
+    from journeymock.contracts.settings import ContractSettings
 
 COMMAND: Final = "journeymock contracts"
 

@@ -11,10 +11,10 @@ from typing import Any, Final
 import pytest
 from schemathesis.core.failures import FailureGroup
 
-from contracts.redaction import redact
-from contracts.session import ContractRun
-from contracts.settings import TARGETS, ConfigurationError, build_settings
-from contracts.targets import unreachable
+from journeymock.contracts.redaction import redact
+from journeymock.contracts.session import ContractRun
+from journeymock.contracts.settings import TARGETS, ConfigurationError, build_settings
+from journeymock.contracts.targets import unreachable
 
 RUN_KEY: Final = pytest.StashKey[ContractRun]()
 API_ARGUMENT: Final = "contract_api"

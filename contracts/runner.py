@@ -19,22 +19,22 @@ import jsonschema_rs
 import pytest
 from schemathesis.core.failures import FailureGroup
 
-from contracts import checks as custom
-from contracts.observations import ObservationLog
-from contracts.redaction import redact
-from contracts.report import ContractReport, render_failure
-from contracts.schemas import PARTNER_HEADER, build_schema
-from contracts.settings import PARTNER_VARIABLE, TOKEN_VARIABLES
-from contracts.tiers import Judge, Verdict, strongest
+from journeymock.contracts import checks as custom
+from journeymock.contracts.observations import ObservationLog
+from journeymock.contracts.redaction import redact
+from journeymock.contracts.report import ContractReport, render_failure
+from journeymock.contracts.schemas import PARTNER_HEADER, build_schema
+from journeymock.contracts.settings import PARTNER_VARIABLE, TOKEN_VARIABLES
+from journeymock.contracts.tiers import Judge, Verdict, strongest
 from mockserver.specs import load_specs
 
 if TYPE_CHECKING:
     from schemathesis import CheckResult, HookContext, Response
     from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-    from contracts.checks import Case
-    from contracts.settings import ContractSettings
-    from contracts.targets import Target
+    from journeymock.contracts.checks import Case
+    from journeymock.contracts.settings import ContractSettings
+    from journeymock.contracts.targets import Target
 
 #: Slugs of journeys the contract tests write begin with this, so they can be told apart (and cleaned up).
 SLUG_PREFIX: Final = "contract-"

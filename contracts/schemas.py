@@ -18,8 +18,8 @@ from mockserver.specs import ApiSpec, load_specs
 if TYPE_CHECKING:
     from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-    from contracts.settings import ContractSettings
-    from contracts.targets import Target
+    from journeymock.contracts.settings import ContractSettings
+    from journeymock.contracts.targets import Target
 
 #: Yofi's documented partner header: sent with the configured partner id, masked in every report.
 PARTNER_HEADER: Final = "x-scope-partner-id"
@@ -97,7 +97,7 @@ def schemathesis_config(spec: ApiSpec, settings: ContractSettings, target: Targe
             for operation_id in overlapping
         ]
     if settings.rate is not None:
-        from contracts.settings import schemathesis_rate_limit
+        from journeymock.contracts.settings import schemathesis_rate_limit
 
         config["rate-limit"] = schemathesis_rate_limit(settings.rate)
     return config

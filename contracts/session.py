@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from contracts.report import ContractReport
-from contracts.runner import ApiRunner
-from contracts.targets import Target, make_target
+from journeymock.contracts.report import ContractReport
+from journeymock.contracts.runner import ApiRunner
+from journeymock.contracts.targets import Target, make_target
 
 if TYPE_CHECKING:
-    from contracts.settings import ContractSettings
+    from journeymock.contracts.settings import ContractSettings
 
 
 class ContractRun:

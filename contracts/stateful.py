@@ -21,15 +21,15 @@ from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 from schemathesis.generation import GenerationMode, derive_operation_seed
 
-from contracts import checks as custom
-from contracts.checks import json_body
+from journeymock.contracts import checks as custom
+from journeymock.contracts.checks import json_body
 
 if TYPE_CHECKING:
     from schemathesis import Response
     from schemathesis.generation.stateful.state_machine import APIStateMachine
 
-    from contracts.checks import Case
-    from contracts.runner import ApiRunner
+    from journeymock.contracts.checks import Case
+    from journeymock.contracts.runner import ApiRunner
 
 #: Scenarios per stateful test: each is several requests, so fewer than the per-operation examples.
 SCENARIO_SHARE: Final = 3

@@ -12,14 +12,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Final, Protocol
 from urllib.parse import urlsplit
 
-from contracts.settings import BASE_URL_VARIABLES, printable_url
+from journeymock.contracts.settings import BASE_URL_VARIABLES, printable_url
 from mockserver.clock import parse_instant
 
 if TYPE_CHECKING:
     from schemathesis import BaseSchema
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-    from contracts.settings import ContractSettings
+    from journeymock.contracts.settings import ContractSettings
 
 #: The in-process mock runs at a fixed instant, so its bodies (and any failure) depend on the seed alone.
 MOCK_NOW: Final = parse_instant("2026-05-21T16:30:00Z")

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 import pytest
 import schemathesis
 
-from contracts import probes, stateful
-from contracts.session import ContractRun
+from journeymock.contracts import probes, stateful
+from journeymock.contracts.session import ContractRun
 
 if TYPE_CHECKING:
-    from contracts.checks import Case
+    from journeymock.contracts.checks import Case
 
 schema = schemathesis.pytest.from_fixture("contract_schema")
 

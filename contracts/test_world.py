@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from contracts.session import ContractRun
-from contracts.world_checks import journey_fetched_twice
+from journeymock.contracts.session import ContractRun
+from journeymock.contracts.world_checks import journey_fetched_twice
 
 
 @pytest.mark.contract_api("jourvex")

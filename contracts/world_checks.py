@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING, Any, Final
 import hypothesis
 from hypothesis import strategies as st
 
-from contracts.checks import CheckFunction, json_body
-from contracts.stateful import scenario_settings
+from journeymock.contracts.checks import CheckFunction, json_body
+from journeymock.contracts.stateful import scenario_settings
 from mockserver.invariants.world import history_problems
 
 if TYPE_CHECKING:
     from schemathesis import CheckContext, Response
 
-    from contracts.checks import Case
-    from contracts.runner import ApiRunner
+    from journeymock.contracts.checks import Case
+    from journeymock.contracts.runner import ApiRunner
 
 CHECK_NAME: Final = "past_kept"
 #: Ids to generate on the mock (any id names a journey there), by API.

@@ -9,9 +9,9 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from contracts.cli import register as register_contracts
-from contracts.drift import register as register_drift
-from fixtures.cli import register as register_fixtures
+from journeymock.contracts.cli import register as register_contracts
+from journeymock.contracts.drift import register as register_drift
+from journeymock.fixtures.cli import register as register_fixtures
 from mockserver import __version__, compiled, settings
 from mockserver.cliargs import CommandParser, Subparsers, UsageError, command_subparsers
 from mockserver.config import ServeOptions, ServerConfig

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("mockserver", "contracts", "fixtures")
+PACKAGES = ("mockserver", "journeymock")
 WEB_FRAMEWORKS = ("starlette", "uvicorn", "httpx")
 PURE_LAYERS = ("spec", "domain", "projection")
 
@@ -46,7 +47,14 @@ def layer_of(module: str) -> str | None:
 
 
 def project_modules() -> list[Path]:
-    return sorted(path for package in PACKAGES for path in (ROOT / package).rglob("*.py"))
+    # os.walk with followlinks: `journeymock/contracts` and `journeymock/fixtures` are links to their folders.
+    return sorted(
+        Path(folder) / name
+        for package in PACKAGES
+        for folder, _folders, names in os.walk(ROOT / package, followlinks=True)
+        for name in names
+        if name.endswith(".py")
+    )
 
 
 KNOWN_MODULES = {module_name(path) for path in project_modules()}
@@ -103,7 +111,9 @@ def test_the_checker_reports_violations():
     assert violations("mockserver.simulation.visitor", "import starlette") == [
         "starlette (a web framework in the pure domain layer)"
     ]
-    assert violations("fixtures.plugin", "from contracts import checks") == ["contracts.checks (contracts)"]
+    assert violations("journeymock.fixtures.plugin", "from journeymock.contracts import checks") == [
+        "journeymock.contracts.checks (contracts)"
+    ]
     assert violations("mockserver.store", "from mockserver import jsonio") == []
 
 

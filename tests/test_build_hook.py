@@ -12,7 +12,16 @@ import zipfile
 
 from support import REPO_ROOT
 
-PROJECT_FILES = ("mockserver", "contracts", "fixtures", "openapi", "pyproject.toml", "hatch_build.py", "README.md")
+PROJECT_FILES = (
+    "mockserver",
+    "journeymock",
+    "contracts",
+    "fixtures",
+    "openapi",
+    "pyproject.toml",
+    "hatch_build.py",
+    "README.md",
+)
 
 
 def snapshot(root):

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from support import REPO_ROOT, served_mock
 
-from contracts.cli import exit_status
+from journeymock.contracts.cli import exit_status
 from mockserver.app import create_app
 from mockserver.config import ServerConfig
 

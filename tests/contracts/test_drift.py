@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import REPO_ROOT
 
-from contracts.drift import FORMATS, ecma_literal, widened
+from journeymock.contracts.drift import FORMATS, ecma_literal, widened
 from mockserver.cli import main as journeymock
 
 EXAMPLES = ("--max-examples", "6", "--seed", "11", "--rate", "1000/s")

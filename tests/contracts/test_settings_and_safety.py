@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from contracts.redaction import redact
-from contracts.runner import ApiRunner
-from contracts.session import ContractRun
-from contracts.settings import (
+from journeymock.contracts.redaction import redact
+from journeymock.contracts.runner import ApiRunner
+from journeymock.contracts.session import ContractRun
+from journeymock.contracts.settings import (
     DEFAULT_LIVE_RATE,
     DEFAULT_MAX_EXAMPLES,
     MOCK_TOKENS,

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from support import REPO_ROOT
 
-from contracts.checks import CHECK_TIERS, INVARIANT_SUITES
-from contracts.tiers import DOCUMENTED, INFERRED, SpecTiers, strongest
+from journeymock.contracts.checks import CHECK_TIERS, INVARIANT_SUITES
+from journeymock.contracts.tiers import DOCUMENTED, INFERRED, SpecTiers, strongest
 from mockserver.specs import API_NAMES, INFERRED_MARK, load_specs
 
 
@@ -107,7 +107,7 @@ def test_a_failure_is_inferred_only_when_every_fact_it_breaks_is():
 def test_the_mock_is_recognised_on_loopback_and_nothing_else_is(serve, live_env):
     from faithful_support import faithful_app
 
-    from contracts.targets import serves_journeymock
+    from journeymock.contracts.targets import serves_journeymock
     from mockserver.app import create_app
     from mockserver.config import ServerConfig
 
@@ -122,8 +122,8 @@ def test_the_mock_is_recognised_on_loopback_and_nothing_else_is(serve, live_env)
 def test_a_failure_that_cannot_be_tied_to_a_fact_stays_documented():
     from types import SimpleNamespace
 
-    from contracts.checks import CHECK_TIERS
-    from contracts.tiers import Judge
+    from journeymock.contracts.checks import CHECK_TIERS
+    from journeymock.contracts.tiers import Judge
 
     judge = Judge(load_specs(["odyssey"])["odyssey"], CHECK_TIERS)
     operation = SimpleNamespace(path="/api/journeys/{slug}", method="get")

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from support import REPO_ROOT
 
-from fixtures.server import MockServer
-from fixtures.settings import plugin_settings
+from journeymock.fixtures.server import MockServer
+from journeymock.fixtures.settings import plugin_settings
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")
 from selenium.webdriver.chrome.service import Service  # noqa: E402
