@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Final
 from schemathesis.core.failures import Failure, FailureGroup, group_failures
 from schemathesis.core.output import format_response_payload
 
-from journeymock.contracts.settings import KNOWN_ID_VARIABLES
+from mockserver.vendors import KNOWN_ID_VARIABLES
 
 if TYPE_CHECKING:
     from schemathesis import CheckResult, Response

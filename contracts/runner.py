@@ -24,9 +24,9 @@ from journeymock.contracts.observations import ObservationLog
 from journeymock.contracts.redaction import redact
 from journeymock.contracts.report import ContractReport, render_failure
 from journeymock.contracts.schemas import PARTNER_HEADER, build_schema
-from journeymock.contracts.settings import PARTNER_VARIABLE, TOKEN_VARIABLES
 from journeymock.contracts.tiers import Judge, Verdict, strongest
 from mockserver.specs import load_specs
+from mockserver.vendors import PARTNER_VARIABLE, TOKEN_VARIABLES
 
 if TYPE_CHECKING:
     from schemathesis import CheckResult, HookContext, Response

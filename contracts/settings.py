@@ -19,6 +19,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 from mockserver.config import parse_rate
 from mockserver.specs import API_NAMES
+from mockserver.vendors import (
+    BASE_URL_VARIABLES,
+    DEFAULT_BASE_URLS,
+    KNOWN_ID_VARIABLES,
+    MOCK_PARTNER_ID,
+    MOCK_TOKENS,
+    PARTNER_VARIABLE,
+    TOKEN_VARIABLES,
+)
 
 Target = Literal["mock", "live"]
 TARGETS: Final[tuple[Target, ...]] = ("mock", "live")
@@ -27,35 +36,6 @@ TARGETS: Final[tuple[Target, ...]] = ("mock", "live")
 DEFAULT_MAX_EXAMPLES: Final = 100
 #: Requests per second against a live target when `--rate` is not given: a nightly run must stay polite.
 DEFAULT_LIVE_RATE: Final = 10.0
-
-BASE_URL_VARIABLES: Final[Mapping[str, str]] = {
-    "jourvex": "JOURVEX_BASE_URL",
-    "odyssey": "ODYSSEY_BASE_URL",
-    "yofi": "YOFI_BASE_URL",
-}
-DEFAULT_BASE_URLS: Final[Mapping[str, str]] = {
-    "jourvex": "https://api.jourvex.com",
-    "odyssey": "https://odysseylabs.ai",
-    "yofi": "https://server.telemetry.services.yofi.ai",
-}
-TOKEN_VARIABLES: Final[Mapping[str, str]] = {
-    "jourvex": "JOURVEX_API_KEY",
-    "odyssey": "ODYSSEY_API_TOKEN",
-    "yofi": "YOFI_API_TOKEN",
-}
-PARTNER_VARIABLE: Final = "YOFI_PARTNER_ID"
-KNOWN_ID_VARIABLES: Final[Mapping[str, str]] = {
-    "jourvex": "JOURVEX_JOURNEY_IDS",
-    "yofi": "YOFI_JOURNEY_IDS",
-}
-
-#: Credentials the in-process mock accepts; a run against the mock needs no environment at all.
-MOCK_TOKENS: Final[Mapping[str, str]] = {
-    "jourvex": "jvx_test_contracts",
-    "odyssey": "odyssey-contracts",
-    "yofi": "yofi-contracts",
-}
-MOCK_PARTNER_ID: Final = "contracts"
 
 
 class ConfigurationError(Exception):

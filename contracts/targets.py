@@ -12,8 +12,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Final, Protocol
 from urllib.parse import urlsplit
 
-from journeymock.contracts.settings import BASE_URL_VARIABLES, printable_url
+from journeymock.contracts.settings import printable_url
 from mockserver.clock import parse_instant
+from mockserver.vendors import BASE_URL_VARIABLES, TEST_NOW
 
 if TYPE_CHECKING:
     from schemathesis import BaseSchema
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from journeymock.contracts.settings import ContractSettings
 
 #: The in-process mock runs at a fixed instant, so its bodies (and any failure) depend on the seed alone.
-MOCK_NOW: Final = parse_instant("2026-05-21T16:30:00Z")
+MOCK_NOW: Final = parse_instant(TEST_NOW)
 
 
 class Target(Protocol):

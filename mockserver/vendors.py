@@ -37,6 +37,13 @@ KNOWN_ID_VARIABLES: Final[Mapping[str, str]] = MappingProxyType(
 #: clock the same seed gives other timestamps from one minute to the next, and a suite wants the same bytes.
 TEST_NOW: Final = "2026-05-21T16:30:00Z"
 
+#: Credentials the contract runner sends to its in-process mock target; a run against the mock needs no
+#: environment at all.
+MOCK_TOKENS: Final[Mapping[str, str]] = MappingProxyType(
+    {"jourvex": "jvx_test_contracts", "odyssey": "odyssey-contracts", "yofi": "yofi-contracts"}
+)
+MOCK_PARTNER_ID: Final = "contracts"
+
 #: Headers with credentials of the mock's default token policies (any token of the vendor's shape is accepted),
 #: used by the plugin's environment and the fixture generator. Not secrets.
 TEST_HEADERS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
