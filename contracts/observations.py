@@ -134,8 +134,11 @@ class ObservationLog:
         self._lock = threading.Lock()
 
     def record(self, api: str, judge: Judge, case: Case, response: Response, verdicts: Iterable[Verdict]) -> None:
-        line = observation(api, judge, case, response, verdicts, target=self.target)
-        text = redact(json.dumps(line, ensure_ascii=False, sort_keys=True), self.secrets)
+        self.write(observation(api, judge, case, response, verdicts, target=self.target))
+
+    def write(self, line: Mapping[str, Any], secrets: Iterable[str] = ()) -> None:
+        """Append one observation, redacted of the log's secrets and of `secrets` (an exchange's own)."""
+        text = redact(json.dumps(line, ensure_ascii=False, sort_keys=True), (*self.secrets, *secrets))
         with self._lock, self.path.open("a", encoding="utf-8") as file:
             file.write(text + "\n")
 
@@ -143,31 +146,60 @@ class ObservationLog:
 def observation(
     api: str, judge: Judge, case: Case, response: Response, verdicts: Iterable[Verdict], *, target: str
 ) -> dict[str, Any]:
-    tiers = judge.tiers
     operation = case.operation
-    method, path = operation.method.lower(), operation.path
-    status = response.status_code
-    content_type = (response.headers.get("content-type") or [""])[0]
+    return exchange_observation(
+        judge.tiers,
+        api=api,
+        operation_id=str(operation.definition.raw.get("operationId", "")),
+        method=operation.method,
+        path=operation.path,
+        status=response.status_code,
+        headers=response.headers or {},
+        content=response.content or b"",
+        verdicts=verdicts,
+        reached={location for location, _ in judge.request_inferences(case)},
+        target=target,
+    )
+
+
+def exchange_observation(
+    tiers: SpecTiers,
+    *,
+    api: str,
+    operation_id: str,
+    method: str,
+    path: str,
+    status: int,
+    headers: Mapping[str, Sequence[str]],
+    content: bytes,
+    verdicts: Iterable[Verdict],
+    reached: set[str],
+    target: str,
+) -> dict[str, Any]:
+    """The observation line of one exchange, from any source: a contract run's case or a proxied request.
+    `headers` maps lower-case names to their values; `reached` holds the inferred nodes the request reached."""
+    method = method.lower()
+    content_type = (headers.get("content-type") or [""])[0]
     response_tokens = tiers.response_tokens(path, method, status)
     line: dict[str, Any] = {
         "version": FORMAT_VERSION,
         "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "target": target,
         "api": api,
-        "operationId": str(operation.definition.raw.get("operationId", "")),
+        "operationId": operation_id,
         "method": method.upper(),
         "path": path,
         "status": status,
         "documented_status": response_tokens[-1] != "responses",
         "content_type": content_type,
-        "headers": _headers(tiers, response_tokens, response),
+        "headers": _headers(tiers, response_tokens, headers),
         "verdicts": [verdict.as_json() for verdict in verdicts],
     }
-    reached = {location for location, _ in judge.request_inferences(case)}
+    reached = set(reached)
     walked = tiers.walk(response_tokens)
     if walked.reason is not None and response_tokens[-1] != "responses":
         reached.add(tiers.location(_marked_prefix(tiers, response_tokens)))
-    body, body_reached = _body_facts(tiers, response_tokens, response)
+    body, body_reached = _body_facts(tiers, response_tokens, content)
     line["body"] = body
     line["inferences_reached"] = sorted(reached | body_reached)
     return line
@@ -182,12 +214,14 @@ def _marked_prefix(tiers: SpecTiers, tokens: list[str]) -> tuple[str, ...]:
     return tiers.walk(tokens).tokens
 
 
-def _headers(tiers: SpecTiers, response_tokens: list[str], response: Response) -> dict[str, Any]:
+def _headers(
+    tiers: SpecTiers, response_tokens: list[str], response_headers: Mapping[str, Sequence[str]]
+) -> dict[str, Any]:
     """Each header's name; a value only where the spec declares the header (never a free-form value)."""
     declared_node = tiers.walk([*response_tokens, "headers"]).node
     declared = {str(name).lower() for name in (declared_node if isinstance(declared_node, Mapping) else {})}
     headers: dict[str, Any] = {}
-    for name, values in (response.headers or {}).items():
+    for name, values in response_headers.items():
         lowered = name.lower()
         if lowered in ("set-cookie", "authorization", "cookie"):
             headers[lowered] = {"declared": False, "length": len(values[0]) if values else 0}
@@ -199,13 +233,11 @@ def _headers(tiers: SpecTiers, response_tokens: list[str], response: Response) -
     return headers
 
 
-def _body_facts(
-    tiers: SpecTiers, response_tokens: list[str], response: Response
-) -> tuple[dict[str, Any] | None, set[str]]:
-    if not response.content:
+def _body_facts(tiers: SpecTiers, response_tokens: list[str], content: bytes) -> tuple[dict[str, Any] | None, set[str]]:
+    if not content:
         return None, set()
     try:
-        body = json.loads(response.content)
+        body = json.loads(content)
     except (ValueError, UnicodeDecodeError):
         return {"json": False}, set()
     content = tiers.walk([*response_tokens, "content"]).node

@@ -396,23 +396,36 @@ class Judge:
 
     def request_inferences(self, case: Any) -> list[tuple[str, str]]:
         """The inferred nodes a request reaches (its JSON body, its parameters): (location, reason) pairs."""
-        path, method = case.operation.path, case.operation.method
-        reached: list[tuple[str, str]] = []
-        body_tokens = self._body_schema_tokens(path, method)
-        if body_tokens is not None and case.body is not None and not isinstance(case.body, bytes | str):
-            reached += self.tiers.visited_inferences(body_tokens, case.body)
-        for location, values in (("path", case.path_parameters), ("query", case.query), ("header", case.headers)):
-            for name in values or {}:
-                tokens = self.tiers.parameter_tokens(path, method, str(name), location)
-                if tokens is not None:
-                    walked = self.tiers.walk([*tokens, "schema"])
-                    if walked.reason is not None:
-                        reached.append((self.tiers.location(walked.tokens), walked.reason))
-        return reached
+        parameters = {"path": case.path_parameters, "query": case.query, "header": case.headers}
+        return request_inferences(self.tiers, case.operation.path, case.operation.method, case.body, parameters)
 
     def _body_schema_tokens(self, path: str, method: str) -> list[str] | None:
-        content_tokens = [*self.tiers.operation_tokens(path, method), "requestBody", "content"]
-        walked = self.tiers.walk(content_tokens)
-        if not isinstance(walked.node, Mapping) or "application/json" not in walked.node:
-            return None
-        return [*walked.tokens, "application/json", "schema"]
+        return request_body_tokens(self.tiers, path, method)
+
+
+def request_body_tokens(tiers: SpecTiers, path: str, method: str) -> list[str] | None:
+    """Where an operation's JSON request body schema is, None when it takes none."""
+    content_tokens = [*tiers.operation_tokens(path, method), "requestBody", "content"]
+    walked = tiers.walk(content_tokens)
+    if not isinstance(walked.node, Mapping) or "application/json" not in walked.node:
+        return None
+    return [*walked.tokens, "application/json", "schema"]
+
+
+def request_inferences(
+    tiers: SpecTiers, path: str, method: str, body: Any, parameters: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """The inferred nodes a request reaches — its JSON body, and the parameters it sends (names by location:
+    `path`, `query`, `header`) — as (location, reason) pairs."""
+    reached: list[tuple[str, str]] = []
+    body_tokens = request_body_tokens(tiers, path, method)
+    if body_tokens is not None and body is not None and not isinstance(body, bytes | str):
+        reached += tiers.visited_inferences(body_tokens, body)
+    for location, values in parameters.items():
+        for name in values or {}:
+            tokens = tiers.parameter_tokens(path, method, str(name), location)
+            if tokens is not None:
+                walked = tiers.walk([*tokens, "schema"])
+                if walked.reason is not None:
+                    reached.append((tiers.location(walked.tokens), walked.reason))
+    return reached

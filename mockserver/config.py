@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Final
 
 import isodate
@@ -27,6 +28,8 @@ CONFIG_ENV: Final = "JOURNEYMOCK_CONFIG"
 ADMIN_TOKEN_ENV: Final = "JOURNEYMOCK_ADMIN_TOKEN"
 LOG_LEVELS: Final = ("critical", "error", "warning", "info", "debug")
 SERVE_ONLY: Final = frozenset({"serve"})
+#: What `journeymock proxy --fallback` may name: the simulation, or no fallback (a 502/504 in the API's shape).
+FALLBACKS: Final = ("mock", "none")
 NOWHERE: Final = frozenset[str]()
 
 
@@ -200,6 +203,13 @@ def parse_host(text: str) -> str:
     return text
 
 
+def parse_directory(text: str) -> Path:
+    """An existing directory."""
+    if not text.strip() or not Path(text).is_dir():
+        raise ValueError(f"{text!r} is not a directory")
+    return Path(text)
+
+
 def _positive_int(text: str) -> int:
     return int(parse_number(text, what="the value", low=1))
 
@@ -309,6 +319,15 @@ class ServerConfig:
         env=ADMIN_TOKEN_ENV,
         places=NOWHERE,
     )
+    replay: Path | None = setting(
+        None,
+        "answer requests that match a recording of journeymock proxy --record in this directory with the recorded "
+        "answer; others are simulated",
+        parse=parse_directory,
+        metavar="DIR",
+        places=SERVE_ONLY,
+        invalid_example="/proc/journeymock/no-such-recording",
+    )
     journal_size: int = setting(1000, "requests the journal keeps", parse=_positive_int, places=NOWHERE)
     max_body_bytes: int = setting(1024 * 1024, "largest request body accepted", parse=_positive_int, places=NOWHERE)
 
@@ -351,4 +370,66 @@ class ServeOptions:
         parse=parse_log_level,
         metavar="LEVEL",
         places=SERVE_ONLY,
+    )
+
+
+def parse_fallback(text: str) -> str:
+    if text not in FALLBACKS:
+        raise ValueError(f"fallback must be one of {', '.join(FALLBACKS)}, got {text!r}")
+    return text
+
+
+def parse_timeout(text: str) -> float:
+    return float(parse_number(text, what="timeout", low=0.001, whole=False))
+
+
+def parse_path(text: str) -> Path:
+    if not text.strip():
+        raise ValueError("expected a file or directory path, got an empty one")
+    return Path(text)
+
+
+@dataclass(frozen=True)
+class ProxySettings:
+    """How `journeymock proxy` treats the exchanges it forwards to the vendors (its own options; where it listens
+    is `ServeOptions`, how its fallback simulation behaves is `ServerConfig`)."""
+
+    fallback: str = setting(
+        "none",
+        "when the upstream is unreachable, too slow or answers 5xx: 'mock' answers from the simulation (marked "
+        "x-journeymock-source: mock), 'none' answers 502/504 in the API's error shape",
+        parse=parse_fallback,
+        metavar="mock|none",
+        places=SERVE_ONLY,
+    )
+    validate_requests: bool = setting(
+        False,
+        "refuse a request that breaks the documented contract (400, in the API's error shape) instead of forwarding it",
+        flag=True,
+        places=SERVE_ONLY,
+    )
+    upstream_timeout: float = setting(
+        10.0,
+        "seconds to wait for an upstream's answer before giving up on it",
+        parse=parse_timeout,
+        format=lambda seconds: f"{seconds:g}",
+        metavar="S",
+        places=SERVE_ONLY,
+        invalid_example="0",
+    )
+    observations: Path | None = setting(
+        None,
+        "append one observation line per exchange to this file (what journeymock drift reads)",
+        parse=parse_path,
+        metavar="PATH",
+        places=SERVE_ONLY,
+        invalid_example="",
+    )
+    record: Path | None = setting(
+        None,
+        "write every exchange to HAR 1.2 files in this directory, secrets replaced by stable placeholders",
+        parse=parse_path,
+        metavar="DIR",
+        places=SERVE_ONLY,
+        invalid_example="",
     )

@@ -23,6 +23,11 @@ REDACTED = "[redacted]"
 RESPONSE_BODY_LIMIT = 64 * 1024
 #: What every answer of the APIs carries besides the headers an operation adds.
 RESPONSE_CONTENT_TYPE = ("content-type", "application/json")
+#: ASGI scope key under which a front end (the proxy) hands the pipeline a `JournalNote` for its entry.
+JOURNAL_NOTE = "journeymock.journal_note"
+#: Who answered: the simulation (`mock`) or, through `journeymock proxy`, the vendor (`upstream`).
+MOCK_SOURCE = "mock"
+UPSTREAM_SOURCE = "upstream"
 
 
 def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -49,9 +54,21 @@ class JournalEntry:
     body: Any = field(default=None)
     response_headers: Mapping[str, str] = field(default_factory=dict)
     response_body: Any = field(default=None)
+    #: `mock` (the simulation answered) or `upstream` (the vendor did, through `journeymock proxy`).
+    source: str = MOCK_SOURCE
+    #: For an exchange through the proxy: the upstream's base URL, its status and time, or why it failed.
+    upstream: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class JournalNote:
+    """What a front end other than the pipeline adds to an entry: who answered, and the upstream's part."""
+
+    source: str
+    upstream: Mapping[str, Any] | None = None
 
 
 class RequestJournal:
@@ -79,6 +96,7 @@ class RequestJournal:
         body: Any = None,
         response_headers: Mapping[str, str] | None = None,
         response_payload: bytes = b"",
+        note: JournalNote | None = None,
     ) -> None:
         """`response_payload` is the encoded answer as sent: kept by reference (no copy), decoded when read."""
         self._records.append(
@@ -97,6 +115,7 @@ class RequestJournal:
                 body,
                 response_headers,
                 response_payload if len(response_payload) <= RESPONSE_BODY_LIMIT else len(response_payload),
+                note,
             )
         )
 
@@ -127,7 +146,7 @@ class RequestJournal:
 
 def _entry(record: tuple[Any, ...]) -> JournalEntry:
     number, at, method, path, query, headers, api, operation_id = record[:8]
-    status, duration_ms, problems, body, response_headers, response_payload = record[8:]
+    status, duration_ms, problems, body, response_headers, response_payload, note = record[8:]
     return JournalEntry(
         id=number,
         at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at)),
@@ -145,13 +164,21 @@ def _entry(record: tuple[Any, ...]) -> JournalEntry:
             [RESPONSE_CONTENT_TYPE, *((name.lower(), value) for name, value in (response_headers or {}).items())]
         ),
         response_body=_response_body(response_payload),
+        source=note.source if note is not None else MOCK_SOURCE,
+        upstream=note.upstream if note is not None else None,
     )
 
 
 def _response_body(payload: bytes | int) -> Any:
     if isinstance(payload, int):
         return f"<{payload} bytes, not kept in the journal>"
-    return jsonio.decode(payload) if payload else None
+    if not payload:
+        return None
+    try:
+        return jsonio.decode(payload)
+    except jsonio.InvalidJson:
+        # An upstream's answer through the proxy need not be JSON: kept as the text it was.
+        return payload.decode("utf-8", errors="replace")
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from mockserver.config import ServerConfig
 from mockserver.errors import ApiError, ErrorStyle, reason_phrase
 from mockserver.exchange import ApiBehaviour, ApiResponse, Handler, RequestContext
 from mockserver.faults import FaultInjector
-from mockserver.journal import RequestJournal
+from mockserver.journal import JOURNAL_NOTE, RequestJournal
 from mockserver.prefer import (
     NO_PREFERENCES,
     Preferences,
@@ -205,6 +205,7 @@ class ApiPipeline:
             body,
             answer.headers,
             payload,
+            scope.get(JOURNAL_NOTE),
         )
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s %s → %s (%.1f ms)", method, path, answer.status, duration)
@@ -297,25 +298,7 @@ class ApiPipeline:
         return None
 
     async def _read_body(self, receive: Receive, headers: Mapping[bytes, bytes]) -> bytes:
-        limit = self.config.max_body_bytes
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise BodyTooLarge(limit)
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                # Stop reading: the rest of an oversized body is never buffered.
-                raise BodyTooLarge(limit)
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        return b"".join(chunks)
+        return await read_body(receive, headers, self.config.max_body_bytes)
 
     def _no_route(self, match: NoRoute) -> ApiResponse:
         style = self._style_for_path(match.path)
@@ -335,6 +318,28 @@ class ApiPipeline:
             if shared > best[0]:
                 best = (shared, style)
         return best[1]
+
+
+async def read_body(receive: Receive, headers: Mapping[bytes, bytes], limit: int) -> bytes:
+    """A request's whole body, at most `limit` bytes (`BodyTooLarge` beyond: the rest is never buffered)."""
+    declared = headers.get(b"content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(limit)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            # Stop reading: the rest of an oversized body is never buffered.
+            raise BodyTooLarge(limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
 
 
 def oversized_head(scope: Scope) -> ApiError | None:

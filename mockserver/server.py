@@ -61,12 +61,18 @@ def serve(config: ServerConfig, options: ServeOptions) -> None:
             http=BoundedHttpToolsProtocol,
         )
     else:
-        uvicorn.run(
-            app,
-            host=options.host,
-            port=options.port,
-            log_level=options.log_level,
-            access_log=access_log,
-            server_header=False,
-            http=BoundedHttpToolsProtocol,
-        )
+        run_app(app, options)
+
+
+def run_app(app: JourneymockApp, options: ServeOptions, *, date_header: bool = True) -> None:
+    """Serve one process's app (the proxy passes the upstream's Date through, so it adds none of its own)."""
+    uvicorn.run(
+        app,
+        host=options.host,
+        port=options.port,
+        log_level=options.log_level,
+        access_log=options.log_level == "debug",
+        server_header=False,
+        date_header=date_header,
+        http=BoundedHttpToolsProtocol,
+    )

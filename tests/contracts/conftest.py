@@ -47,11 +47,12 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_in_thread(app: object) -> Iterator[str]:
-    """`app` served by uvicorn on a free loopback port until the block ends."""
+def serve_in_thread(app: object, lifespan: str = "off") -> Iterator[str]:
+    """`app` served by uvicorn on a free loopback port until the block ends (`lifespan="on"` for an app that
+    opens and closes resources of its own, e.g. the proxy's pooled client)."""
     port = _free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", lifespan="off", access_log=False)
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="critical", lifespan=lifespan, access_log=False)
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
