@@ -134,7 +134,8 @@ def _semantic_invariants(options: CheckOptions) -> CheckFunction:
     operations = _INVARIANT_OPERATIONS[options.api]
 
     def semantic_invariants(ctx: CheckContext, response: Response, case: Case) -> bool | None:
-        """DESIGN.md section 4: what must hold in every body, beyond its schema."""
+        """docs/interfaces.md, "What every generated journey satisfies": what must hold in every body, beyond its
+        schema."""
         if not 200 <= response.status_code < 300 or operation_id(case) not in operations:
             return None
         body = json_body(response)

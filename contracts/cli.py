@@ -1,4 +1,4 @@
-"""`journeymock contracts`: the contract suite from the command line (fixed interface: DESIGN.md, section 3).
+"""`journeymock contracts`: the contract suite from the command line (fixed interface: docs/interfaces.md).
 
 The command runs the very suite `pytest contracts/` runs, through `pytest.main`, with the same options; it
 only checks the options first (so a usage or configuration error is exit 2 with a message, before anything

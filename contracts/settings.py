@@ -1,5 +1,5 @@
 """What one contract run is asked to do: parsed once from the command line or the pytest options, plus the
-environment (DESIGN.md, section 3, "Contract runner").
+environment (docs/interfaces.md, "Contract runner").
 
 Everything a run needs from outside is read here and nowhere else, so a missing credential is found before any
 request is sent, and the error names the variable to set.
