@@ -24,6 +24,7 @@ from journeymock.contracts.settings import (
     build_settings,
 )
 from journeymock.contracts.targets import unreachable
+from mockserver.cliargs import add_command
 from mockserver.specs import API_NAMES
 
 # Not resolved: through the `journeymock/contracts` link in a checkout, pytest then names the suite's modules
@@ -37,14 +38,14 @@ PROG: Final = "journeymock contracts"
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `contracts` command to the `journeymock` parser; its `run` is set as the command's handler."""
-    parser = subparsers.add_parser(
+    add_command(
+        subparsers,
         "contracts",
         help="run the contract tests against the mock or a live API",
         description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_arguments=add_arguments,
+        run=run,
     )
-    add_arguments(parser)
-    parser.set_defaults(run=run)
 
 
 DESCRIPTION: Final = """\

@@ -34,6 +34,7 @@ import yaml
 
 from journeymock.contracts.observations import json_type, read_observations
 from journeymock.contracts.tiers import SpecTiers
+from mockserver.cliargs import add_command
 from mockserver.specs import API_NAMES, INFERRED_MARK, SpecError, load_spec, spec_directory
 
 PROG: Final = "journeymock drift"
@@ -482,14 +483,14 @@ def _entry_line(entry: Entry, markdown: bool) -> str:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the `drift` command to the `journeymock` parser."""
-    parser = subparsers.add_parser(
+    add_command(
+        subparsers,
         "drift",
         help="what contract-run observations say about the specs' inferences (and a patch)",
         description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_arguments=add_arguments,
+        run=run,
     )
-    add_arguments(parser)
-    parser.set_defaults(run=run)
 
 
 DESCRIPTION: Final = """\

@@ -25,6 +25,24 @@ def command_subparsers(parser: CommandParser, **options: Any) -> Subparsers[argp
     return cast("Subparsers[argparse.ArgumentParser]", parser.add_subparsers(**options))
 
 
+def add_command(
+    subparsers: Subparsers[argparse.ArgumentParser],
+    name: str,
+    *,
+    help: str,
+    description: str,
+    add_arguments: Callable[[argparse.ArgumentParser], None],
+    run: Callable[[argparse.Namespace], int],
+) -> argparse.ArgumentParser:
+    """A subcommand of `journeymock` whose description is laid out as written, with its options and its runner."""
+    parser = subparsers.add_parser(
+        name, help=help, description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add_arguments(parser)
+    parser.set_defaults(run=run)
+    return parser
+
+
 class UsageError(Exception):
     """A command cannot run as asked (exit status 2); the message says what to change, on one line."""
 
