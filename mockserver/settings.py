@@ -5,9 +5,14 @@ default; the `Setting` gives the help, how text is parsed and printed, how a Pyt
 argument) is taken, and where the setting may be given. From that one declaration come:
 
 - the command-line options of a command (`add_options`, `from_arguments`), e.g. `journeymock serve --seed 7`;
-- the pytest plugin's options and marker arguments (`pytest_option_name`, `replace`);
+- the pytest options of a plugin or a suite (`option_declarations`, `pytest_option_name`) and marker arguments
+  (`replace`);
 - the JSON form that carries a configuration to worker processes (`to_json`, `from_json`);
-- the command line that recreates a configuration (`to_arguments`).
+- the command line that recreates a configuration (`to_arguments`), for a person to replay or for one front end
+  to hand a configuration to another (`journeymock contracts` runs its suite through pytest's options).
+
+Two tables use it: the server's (`mockserver.config`: `serve`, the pytest plugin, markers) and the contract
+runner's (`contracts.settings.ContractOptions`: `journeymock contracts` and the contract suite's pytest options).
 
 Plain dataclasses rather than a settings library (pydantic-settings, attrs): the server's configuration object is
 on the request path and built by tests thousands of times, the values are few and simple, and every parser is
@@ -25,7 +30,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal, TypeVar
 
-Place = Literal["serve", "pytest"]
+#: Where a setting may be given: `serve` (the server's commands), `pytest` (pytest options; markers too for the
+#: server), `command` (another command's options, e.g. `journeymock contracts`).
+Place = Literal["serve", "pytest", "command"]
+#: The pytest plugin's options are `--journeymock-` + the command-line option's name.
+PLUGIN_PREFIX: Final = "--journeymock-"
 #: Metadata key of a dataclass field that is a setting.
 SETTING_KEY: Final = "journeymock.setting"
 #: Sentinel: the setting's pytest default is the field's default.
@@ -74,6 +83,13 @@ class Setting:
     always_described: bool = False
     #: A value the setting refuses, for the test that walks every option with a bad value.
     invalid_example: str = "%not-a-value%"
+    #: The only values the command-line and pytest options accept (checked by argparse, which names them).
+    choices: tuple[str, ...] | None = None
+    #: Printed by `to_arguments` even at its default, so a printed command line does not rely on a default.
+    always_given: bool = False
+    #: A file the run writes: `to_arguments(..., outputs=False)` leaves it out (a replay must not append to or
+    #: overwrite the evidence of the run it repeats).
+    output: bool = False
 
 
 def setting(default: T, help: str, **details: Any) -> T:
@@ -163,6 +179,13 @@ def settable(cls: type, place: Place) -> tuple[Declared, ...]:
     return tuple(item for item in declared(cls) if place in item.setting.places)
 
 
+def option_at(item: Declared, place: Place, pytest_prefix: str = PLUGIN_PREFIX) -> str:
+    """The option that gives `item` at `place`: `--seed`, `--no-admin`, `--journeymock-seed`…"""
+    if place == "pytest":
+        return pytest_option_name(item, pytest_prefix)
+    return item.flag_option(place) if item.setting.flag else item.option_name()
+
+
 # Command line ---------------------------------------------------------------------------------------------------
 
 
@@ -192,32 +215,37 @@ def help_text(item: Declared, place: Place) -> str:
     return f"{text} (default: {', '.join(shown) if isinstance(shown, list) else shown})"
 
 
+def option_declarations(
+    cls: type, place: Place = "serve", pytest_prefix: str = PLUGIN_PREFIX
+) -> list[tuple[str, dict[str, Any]]]:
+    """The option of each setting of `cls` that may be given at `place`, as argparse's `add_argument` and pytest's
+    `addoption` take it (name, keywords): values are parsed by the setting, the destination is the field's name,
+    and an option not given is None (so `from_arguments` keeps the default)."""
+    declarations: list[tuple[str, dict[str, Any]]] = []
+    for item in settable(cls, place):
+        keywords: dict[str, Any] = {"dest": item.name, "default": None, "help": help_text(item, place)}
+        if item.setting.flag:
+            keywords.update(action="store_const", const=not item.default_for(place))
+        else:
+            keywords.update(
+                type=_argparse_type(item),
+                action="append" if item.setting.repeatable else "store",
+                metavar=item.setting.metavar,
+            )
+            if item.setting.choices is not None:
+                keywords["choices"] = item.setting.choices
+        declarations.append((option_at(item, place, pytest_prefix), keywords))
+    return declarations
+
+
 def add_options(parser: argparse.ArgumentParser, cls: type, place: Place = "serve") -> None:
     """One option per setting of `cls` that may be given at `place`; values are parsed by the setting."""
-    for item in settable(cls, place):
-        if item.setting.flag:
-            parser.add_argument(
-                item.flag_option(place),
-                dest=item.name,
-                action="store_const",
-                const=not item.default_for(place),
-                default=None,
-                help=help_text(item, place),
-            )
-            continue
-        parser.add_argument(
-            item.option_name(),
-            dest=item.name,
-            type=_argparse_type(item),
-            action="append" if item.setting.repeatable else "store",
-            default=None,
-            metavar=item.setting.metavar,
-            help=help_text(item, place),
-        )
+    for name, keywords in option_declarations(cls, place):
+        parser.add_argument(name, **keywords)
 
 
 def from_arguments(cls: type[T], arguments: argparse.Namespace, place: Place = "serve", **fixed: Any) -> T:
-    """An instance of `cls` from the options `add_options` added (unset options keep their defaults)."""
+    """An instance of `cls` from the options `option_declarations` made (unset options keep their defaults)."""
     values: dict[str, Any] = {}
     for item in settable(cls, place):
         given = getattr(arguments, item.name, None)
@@ -226,26 +254,33 @@ def from_arguments(cls: type[T], arguments: argparse.Namespace, place: Place = "
         try:
             values[item.name] = item.setting.combine(tuple(given)) if item.setting.repeatable else given
         except ValueError as error:
-            raise SettingError(f"{item.option_name()}: {error}") from None
+            raise SettingError(f"{option_at(item, place)}: {error}") from None
     return cls(**{**values, **fixed})
 
 
-def to_arguments(instance: Any, place: Place = "serve") -> list[str]:
-    """The options that recreate `instance` at `place` from that place's defaults (secrets are not settable)."""
+def to_arguments(
+    instance: Any, place: Place = "serve", *, pytest_prefix: str = PLUGIN_PREFIX, outputs: bool = True
+) -> list[str]:
+    """The options that recreate `instance` at `place` from that place's defaults (secrets are not settable);
+    without `outputs`, the files a run writes are left out."""
     arguments: list[str] = []
     for item in settable(type(instance), place):
         value = getattr(instance, item.name)
-        if value == item.default_for(place):
+        if (value == item.default_for(place) and not item.setting.always_given) or (
+            item.setting.output and not outputs
+        ):
             continue
+        option = option_at(item, place, pytest_prefix)
         if item.setting.flag:
-            arguments.append(item.flag_option(place))
+            if value != item.default_for(place):
+                arguments.append(option)
         elif item.setting.repeatable:
             for text in item.encode(value):
-                arguments += [item.option_name(), text]
+                arguments += [option, text]
         elif value is None:
             continue
         else:
-            arguments += [item.option_name(), item.encode(value)]
+            arguments += [option, item.encode(value)]
     return arguments
 
 
@@ -267,12 +302,13 @@ def defaults(cls: type[T], place: Place) -> T:
     return cls(**{item.name: item.default_for(place) for item in declared(cls)})
 
 
-def pytest_option_name(item: Declared) -> str:
-    """`--journeymock-seed`, `--journeymock-api`, `--journeymock-no-validate`…"""
+def pytest_option_name(item: Declared, prefix: str = PLUGIN_PREFIX) -> str:
+    """`--journeymock-seed`, `--journeymock-api`, `--journeymock-no-validate`… (the contract suite's options
+    take the prefix `--`: the same names as `journeymock contracts`)."""
     if item.setting.pytest_option:
         return item.setting.pytest_option
     name = item.flag_option("pytest") if item.setting.flag else item.option_name()
-    return "--journeymock-" + name.removeprefix("--")
+    return prefix + name.removeprefix("--")
 
 
 # JSON ------------------------------------------------------------------------------------------------------------
@@ -308,10 +344,7 @@ def markdown_table(classes: tuple[type, ...], place: Place) -> str:
     option, with default and meaning. The README holds this text verbatim (a test compares them)."""
     rows = []
     for item in (item for cls in classes for item in settable(cls, place)):
-        if place == "pytest":
-            option = pytest_option_name(item)
-        else:
-            option = item.flag_option(place) if item.setting.flag else item.option_name()
+        option = option_at(item, place)
         if not item.setting.flag and item.setting.metavar:
             option += f" {item.setting.metavar}"
         default = item.default_for(place)
