@@ -9,6 +9,7 @@ configuration error.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import os
 import sys
@@ -16,16 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from journeymock.contracts.settings import (
-    DEFAULT_MAX_EXAMPLES,
-    TARGETS,
-    ConfigurationError,
-    ContractSettings,
-    build_settings,
-)
+from journeymock.contracts.settings import ConfigurationError, ContractOptions, ContractSettings, build_settings
 from journeymock.contracts.targets import unreachable
+from mockserver import settings
 from mockserver.cliargs import add_command
-from mockserver.specs import API_NAMES
 
 # Not resolved: through the `journeymock/contracts` link in a checkout, pytest then names the suite's modules
 # `journeymock.contracts.*`, as they are imported everywhere else.
@@ -67,62 +62,16 @@ configuration error."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--api",
-        action="append",
-        choices=API_NAMES,
-        metavar="NAME",
-        help=f"an API to test ({', '.join(API_NAMES)}); repeatable; default: all three",
-    )
-    parser.add_argument("--target", choices=TARGETS, default="mock", help="mock (in-process, default) or live")
-    parser.add_argument("--base-url", metavar="URL", help="base URL of the single --api (live target)")
-    parser.add_argument(
-        "--max-examples",
-        type=int,
-        metavar="N",
-        help=f"generated examples per operation (default: {DEFAULT_MAX_EXAMPLES})",
-    )
-    parser.add_argument("--seed", type=int, metavar="N", help="seed of the run; the same seed replays it")
-    parser.add_argument(
-        "--allow-writes", action="store_true", help="let a live run create and update (contract-*, staging) journeys"
-    )
-    parser.add_argument(
-        "--strict-inferences",
-        action="store_true",
-        help="fail a live run on contradicted inferences (x-journeymock-inferred facts) too, not only warn",
-    )
-    parser.add_argument(
-        "--lenient-invariants",
-        action="store_true",
-        help="report every broken semantic invariant of a live target as a warning, documented ones included",
-    )
-    parser.add_argument("--rate", metavar="N/s", help="at most N requests per second (live default: 10/s)")
-    parser.add_argument("--junit-xml", type=Path, metavar="PATH", help="write a JUnit XML report to PATH")
-    parser.add_argument(
-        "--observations",
-        type=Path,
-        metavar="PATH",
-        help="append one JSON line per exchange to PATH (no credentials), for `journeymock drift`",
-    )
+    settings.add_options(parser, ContractOptions, "command")
 
 
 def settings_from(arguments: argparse.Namespace) -> ContractSettings:
-    return build_settings(
-        apis=arguments.api,
-        target=arguments.target,
-        base_url=arguments.base_url,
-        max_examples=arguments.max_examples,
-        seed=arguments.seed,
-        allow_writes=arguments.allow_writes,
-        lenient_invariants=arguments.lenient_invariants,
-        strict_inferences=arguments.strict_inferences,
-        observations=arguments.observations,
-        rate=arguments.rate,
-    )
+    return build_settings(settings.from_arguments(ContractOptions, arguments, "command"))
 
 
-def pytest_arguments(arguments: argparse.Namespace, settings: ContractSettings) -> list[str]:
-    """The suite's own directory and configuration, whatever directory the command runs in."""
+def pytest_arguments(run: ContractSettings) -> list[str]:
+    """The suite's own directory and configuration, whatever directory the command runs in, and the run's
+    settings as the suite's options (the APIs and the seed as chosen, so the suite runs exactly this run)."""
     options = [
         str(PACKAGE_DIR),
         "-c",
@@ -136,33 +85,13 @@ def pytest_arguments(arguments: argparse.Namespace, settings: ContractSettings) 
         "-W",
         "ignore::pytest.PytestAssertRewriteWarning",
         # Not pytest's progress characters and summary: a line per API and phase, the violations, and the
-        # journeymock summary (contracts/reporting.py, ProgressPrinter).
+        # journeymock summary (`progress`: contracts/reporting.py, ProgressPrinter).
         "-p",
         "no:terminal",
-        "--journeymock-progress",
-        "--target",
-        settings.target,
-        "--seed",
-        str(settings.seed),
-        "--max-examples",
-        str(settings.max_examples),
+        *dataclasses.replace(run.options, progress=True).pytest_arguments(),
     ]
-    for api in settings.apis:
-        options += ["--api", api]
-    if arguments.base_url:
-        options += ["--base-url", arguments.base_url]
-    if arguments.allow_writes:
-        options.append("--allow-writes")
-    if arguments.lenient_invariants:
-        options.append("--lenient-invariants")
-    if arguments.strict_inferences:
-        options.append("--strict-inferences")
-    if arguments.observations:
-        options += ["--observations", str(arguments.observations)]
-    if arguments.rate:
-        options += ["--rate", arguments.rate]
-    if arguments.junit_xml:
-        options += [f"--junitxml={arguments.junit_xml}", "-o", "junit_suite_name=journeymock-contracts"]
+    if run.options.junit_xml:
+        options += [f"--junitxml={run.options.junit_xml}", "-o", "junit_suite_name=journeymock-contracts"]
     return options
 
 
@@ -187,17 +116,17 @@ def run(arguments: argparse.Namespace) -> int:
         print(f"{PROG}: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        settings = settings_from(arguments)
+        run_settings = settings_from(arguments)
     except ConfigurationError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    problem = unreachable(settings) or unwritable_report(arguments.junit_xml)
+    problem = unreachable(run_settings) or unwritable_report(run_settings.options.junit_xml)
     if problem is not None:
         print(f"{PROG}: error: {problem}", file=sys.stderr)
         return EXIT_USAGE
     import pytest
 
-    status = pytest.main(pytest_arguments(arguments, settings))
+    status = pytest.main(pytest_arguments(run_settings))
     return exit_status(int(status))
 
 

@@ -142,7 +142,7 @@ class ContractReport:
 
     def summary_lines(self) -> list[str]:
         settings = self.settings
-        lines = [f"target: {settings.target}; seed: {settings.seed}; max examples: {settings.max_examples}"]
+        lines = [f"target: {settings.target}; seed: {settings.seed}; max examples: {settings.options.max_examples}"]
         for api in settings.apis:
             lines.append("")
             lines.append(f"{api} ({self.targets.get(api, '?')})")
@@ -177,7 +177,7 @@ class ContractReport:
 
     def _why_warnings(self) -> str:
         reasons = ["inferences the target contradicts (--strict-inferences makes them fail)"]
-        if self.settings.lenient_invariants:
+        if self.settings.options.lenient_invariants:
             reasons.append("documented invariants under --lenient-invariants")
         return "; ".join(reasons)
 

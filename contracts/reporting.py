@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Final
 
 import pytest
@@ -13,8 +12,9 @@ from schemathesis.core.failures import FailureGroup
 
 from journeymock.contracts.redaction import redact
 from journeymock.contracts.session import ContractRun
-from journeymock.contracts.settings import TARGETS, ConfigurationError, build_settings
+from journeymock.contracts.settings import PYTEST_PREFIX, ConfigurationError, ContractOptions, build_settings
 from journeymock.contracts.targets import unreachable
+from mockserver.settings import from_arguments, option_declarations
 
 RUN_KEY: Final = pytest.StashKey[ContractRun]()
 API_ARGUMENT: Final = "contract_api"
@@ -23,46 +23,13 @@ API_MARKER: Final = "contract_api"
 
 def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("journeymock contracts", "contract tests of the Jourvex, Odyssey and Yofi APIs")
-    group.addoption("--target", choices=TARGETS, default="mock", help="mock (in-process, default) or live")
-    group.addoption("--base-url", default=None, help="base URL of the one --api under test (live target)")
-    group.addoption(
-        "--api", action="append", default=None, metavar="NAME", help="an API to test (repeatable; default: all)"
-    )
-    group.addoption("--max-examples", type=int, default=None, metavar="N", help="examples per operation")
-    group.addoption("--seed", type=int, default=None, metavar="N", help="seed; the same seed replays a run")
-    group.addoption("--allow-writes", action="store_true", help="let a live run create and update journeys")
-    group.addoption(
-        "--lenient-invariants", action="store_true", help="report broken invariants of a live target as warnings"
-    )
-    group.addoption(
-        "--strict-inferences", action="store_true", help="contradicted inferences fail a live run too, not only warn"
-    )
-    group.addoption(
-        "--journeymock-progress",
-        action="store_true",
-        help="a progress line per API and phase and the journeymock summary (with -p no:terminal)",
-    )
-    group.addoption(
-        "--observations", default=None, metavar="PATH", help="append one JSON line per exchange (for drift)"
-    )
-    group.addoption("--rate", default=None, metavar="N/s", help="at most N requests per second (live default 10/s)")
+    for name, keywords in option_declarations(ContractOptions, "pytest", PYTEST_PREFIX):
+        group.addoption(name, **keywords)
 
 
 def configure(config: pytest.Config) -> None:
-    option = config.option
     try:
-        settings = build_settings(
-            apis=option.api,
-            target=option.target,
-            base_url=option.base_url,
-            max_examples=option.max_examples,
-            seed=option.seed,
-            allow_writes=option.allow_writes,
-            lenient_invariants=option.lenient_invariants,
-            strict_inferences=option.strict_inferences,
-            observations=Path(option.observations) if option.observations else None,
-            rate=option.rate,
-        )
+        settings = build_settings(from_arguments(ContractOptions, config.option, "pytest"))
     except ConfigurationError as error:
         raise pytest.UsageError(str(error)) from None
     if not config.option.collectonly:
@@ -70,7 +37,7 @@ def configure(config: pytest.Config) -> None:
         if problem is not None:
             raise pytest.UsageError(problem)
     config.stash[RUN_KEY] = ContractRun(settings)
-    if getattr(config.option, PROGRESS_OPTION, False):
+    if settings.options.progress:
         config.pluginmanager.register(ProgressPrinter(config.stash[RUN_KEY]), "journeymock-progress")
     config.addinivalue_line("markers", f"{API_MARKER}(name): a test of one API only, left out of runs without it")
 
@@ -160,7 +127,6 @@ PHASES: Final = {
     "test_odyssey_links": "sequences: spec links",
     "test_yofi_views": "sequences: two views",
 }
-PROGRESS_OPTION: Final = "journeymock_progress"
 
 
 class ProgressPrinter:

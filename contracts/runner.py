@@ -93,14 +93,16 @@ class ApiRunner:
         self.schema.hooks.register_hook_with_name(self._after_validate, "after_validate")
         self.judge = Judge(load_specs(self.settings.apis)[self.api], custom.CHECK_TIERS)
         self.observations = (
-            ObservationLog(self.settings.observations, self.settings.secrets(), self.settings.target)
-            if self.settings.observations is not None
+            ObservationLog(self.settings.options.observations, self.settings.secrets(), self.settings.target)
+            if self.settings.options.observations is not None
             else None
         )
         #: Inferred facts fail against the mock (in-process, or served: it implements them) and with
         #: --strict-inferences; against anything else a contradicted inference is a warning.
         self.inferences_fail = (
-            not self.settings.live or self.settings.strict_inferences or self.target.implements_inferences(self.api)
+            not self.settings.live
+            or self.settings.options.strict_inferences
+            or self.target.implements_inferences(self.api)
         )
         self.response_checks = custom.response_checks(
             custom.CheckOptions(

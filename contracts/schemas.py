@@ -50,7 +50,7 @@ def schemathesis_config(spec: ApiSpec, settings: ContractSettings, target: Targe
         "seed": settings.seed,
         # No example database (it would make a run depend on earlier runs) and the seed above: a run is
         # replayed exactly by its seed.
-        "generation": {"database": "none", "max-examples": settings.max_examples, "mode": "all"},
+        "generation": {"database": "none", "max-examples": settings.options.max_examples, "mode": "all"},
         "phases": {
             "examples": {"enabled": True},
             "coverage": {"enabled": True},
@@ -73,7 +73,7 @@ def schemathesis_config(spec: ApiSpec, settings: ContractSettings, target: Targe
         # The unsupported-method probes send every undocumented method to each URL: against a live server,
         # write methods only when writes are allowed (and then to `contract-` resources: see the runner).
         config["phases"]["coverage"]["unexpected-methods"] = list(
-            PROBE_METHODS if settings.allow_writes else SAFE_PROBE_METHODS
+            PROBE_METHODS if settings.options.allow_writes else SAFE_PROBE_METHODS
         )
     parameters: dict[str, Any] = {}
     if credentials.partner_id is not None and _has_parameter(spec, PARTNER_HEADER, "header"):

@@ -154,7 +154,7 @@ def unreachable(settings: ContractSettings, timeout: float = 5.0) -> str | None:
         try:
             socket.create_connection((parts.hostname or "", port), timeout=timeout).close()
         except OSError as error:
-            source = "--base-url" if settings.base_url_option else BASE_URL_VARIABLES[api]
+            source = "--base-url" if settings.options.base_url else BASE_URL_VARIABLES[api]
             reason = error.strerror or str(error) or type(error).__name__
             return f"cannot reach {api} at {printable_url(url)} (from {source}): {reason}"
     return None
