@@ -142,7 +142,7 @@ class ContractReport:
 
     def summary_lines(self) -> list[str]:
         settings = self.settings
-        lines = [f"target: {settings.target}; seed: {settings.seed}; max examples: {settings.options.max_examples}"]
+        lines = [f"target: {settings.target}; seed: {settings.seed}; max examples: {settings.max_examples}"]
         for api in settings.apis:
             lines.append("")
             lines.append(f"{api} ({self.targets.get(api, '?')})")

@@ -50,7 +50,7 @@ def schemathesis_config(spec: ApiSpec, settings: ContractSettings, target: Targe
         "seed": settings.seed,
         # No example database (it would make a run depend on earlier runs) and the seed above: a run is
         # replayed exactly by its seed.
-        "generation": {"database": "none", "max-examples": settings.options.max_examples, "mode": "all"},
+        "generation": {"database": "none", "max-examples": settings.max_examples, "mode": "all"},
         "phases": {
             "examples": {"enabled": True},
             "coverage": {"enabled": True},

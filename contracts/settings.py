@@ -184,6 +184,10 @@ class ContractSettings:
         return self.options.seed
 
     @property
+    def max_examples(self) -> int:
+        return self.options.max_examples
+
+    @property
     def live(self) -> bool:
         return self.target == "live"
 

@@ -40,7 +40,7 @@ MAX_STEPS: Final = 8
 
 def scenario_settings(runner: ApiRunner, label: str) -> Callable[[Any], Any]:
     """Hypothesis settings and seed of one stateful test: replayed by the run's seed, like the rest."""
-    examples = max(2, runner.settings.options.max_examples // SCENARIO_SHARE)
+    examples = max(2, runner.settings.max_examples // SCENARIO_SHARE)
     settings = hypothesis.settings(
         max_examples=examples,
         database=None,
@@ -201,7 +201,7 @@ def run_odyssey_link_machine(runner: ApiRunner) -> None:
 
     machine = odyssey_link_machine(runner)
     settings = hypothesis.settings(
-        max_examples=max(2, runner.settings.options.max_examples // SCENARIO_SHARE),
+        max_examples=max(2, runner.settings.max_examples // SCENARIO_SHARE),
         database=None,
         deadline=None,
         print_blob=False,
