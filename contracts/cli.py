@@ -104,6 +104,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="append one JSON line per exchange to PATH (no credentials), for `journeymock drift`",
     )
+    parser.add_argument(
+        "--spec-dir", type=Path, metavar="DIR", help="hold the target to the specs in DIR (default: the shipped ones)"
+    )
 
 
 def settings_from(arguments: argparse.Namespace) -> ContractSettings:
@@ -117,6 +120,7 @@ def settings_from(arguments: argparse.Namespace) -> ContractSettings:
         lenient_invariants=arguments.lenient_invariants,
         strict_inferences=arguments.strict_inferences,
         observations=arguments.observations,
+        spec_dir=arguments.spec_dir,
         rate=arguments.rate,
     )
 
@@ -161,6 +165,8 @@ def pytest_arguments(arguments: argparse.Namespace, settings: ContractSettings) 
         options += ["--observations", str(arguments.observations)]
     if arguments.rate:
         options += ["--rate", arguments.rate]
+    if arguments.spec_dir:
+        options += ["--spec-dir", str(arguments.spec_dir)]
     if arguments.junit_xml:
         options += [f"--junitxml={arguments.junit_xml}", "-o", "junit_suite_name=journeymock-contracts"]
     return options

@@ -46,6 +46,9 @@ def add_options(parser: pytest.Parser) -> None:
         "--observations", default=None, metavar="PATH", help="append one JSON line per exchange (for drift)"
     )
     group.addoption("--rate", default=None, metavar="N/s", help="at most N requests per second (live default 10/s)")
+    group.addoption(
+        "--spec-dir", default=None, metavar="DIR", help="the specs to hold the target to (default: shipped)"
+    )
 
 
 def configure(config: pytest.Config) -> None:
@@ -61,6 +64,7 @@ def configure(config: pytest.Config) -> None:
             lenient_invariants=option.lenient_invariants,
             strict_inferences=option.strict_inferences,
             observations=Path(option.observations) if option.observations else None,
+            spec_dir=Path(option.spec_dir) if option.spec_dir else None,
             rate=option.rate,
         )
     except ConfigurationError as error:

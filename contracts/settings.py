@@ -18,7 +18,7 @@ from typing import Final, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from mockserver.config import parse_rate
-from mockserver.specs import API_NAMES
+from mockserver.specs import API_NAMES, SpecError, load_spec
 from mockserver.vendors import (
     BASE_URL_VARIABLES,
     DEFAULT_BASE_URLS,
@@ -67,6 +67,8 @@ class ContractSettings:
     strict_inferences: bool = False
     #: Append one JSON line per exchange here (evidence for `journeymock drift`).
     observations: Path | None = None
+    #: The OpenAPI documents the suite holds the target to, when not the shipped ones (a reviewed patch).
+    spec_dir: Path | None = None
     rate: float | None = None
     #: The options as given, to print a command that replays this run.
     base_url_option: str | None = None
@@ -114,6 +116,8 @@ class ContractSettings:
             arguments.append("--strict-inferences")
         if self.rate_option is not None:
             arguments += ["--rate", self.rate_option]
+        if self.spec_dir is not None:
+            arguments += ["--spec-dir", str(self.spec_dir)]
         return arguments
 
 
@@ -129,6 +133,7 @@ def build_settings(
     rate: str | None,
     strict_inferences: bool = False,
     observations: Path | None = None,
+    spec_dir: Path | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> ContractSettings:
     """Validate the options against each other and the environment. Raises `ConfigurationError`."""
@@ -147,6 +152,8 @@ def build_settings(
         )
     if observations is not None:
         _check_writable("--observations", observations)
+    if spec_dir is not None:
+        _check_spec_dir(spec_dir, chosen)
     rate_value: float | None = None
     if rate is not None:
         try:
@@ -178,6 +185,7 @@ def build_settings(
         lenient_invariants=lenient_invariants,
         strict_inferences=strict_inferences,
         observations=observations,
+        spec_dir=spec_dir,
         rate=rate_value if rate_value is not None else (DEFAULT_LIVE_RATE if live else None),
         base_url_option=base_url,
         rate_option=rate,
@@ -210,6 +218,15 @@ def _check_writable(option: str, path: Path) -> None:
         raise ConfigurationError(f"{option} {path}: the directory {path.parent} does not exist")
     if not os.access(path if path.exists() else path.parent, os.W_OK):
         raise ConfigurationError(f"{option} {path}: not writable")
+
+
+def _check_spec_dir(directory: Path, apis: Sequence[str]) -> None:
+    """The documents of every API tested, loadable: refused before anything runs when they are not."""
+    for api in apis:
+        try:
+            load_spec(api, directory)
+        except SpecError as error:
+            raise ConfigurationError(f"--spec-dir: {error}") from None
 
 
 def _parse_apis(apis: Sequence[str] | None) -> tuple[str, ...]:
