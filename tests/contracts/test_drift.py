@@ -109,6 +109,11 @@ def test_drift_settles_the_faithful_vendors_evidence_in_a_patch(observed, tmp_pa
             assert {"api", "operationId", "method", "path", "status", "content_type", "headers", "verdicts"} <= set(
                 entry
             )
+            if "method_sent" in entry:  # an unsupported-method probe: the 405 it requires is documented
+                assert entry["method_sent"] != entry["method"]
+                assert entry["documented_status"] is (entry["status"] == 405)
+    probes = [json.loads(line) for path in observed.values() for line in path.read_text().splitlines()]
+    assert any("method_sent" in line and line["status"] == 405 for line in probes)
 
     patch = tmp_path / "settle.patch"
     status, out, err = _drift(capfd, *files, "--patch", str(patch), "--format", "json")
