@@ -4,14 +4,16 @@ Reads observation files (`journeymock contracts --observations PATH`, from any n
 per API and per spec location: each inference confirmed (reached, never contradicted), contradicted (with
 counts, first and last seen, and what was observed), settled (contradicted by the evidence, which the spec
 now accepts or records) or never exercised; undocumented statuses, properties, headers and enum values; and
-documented facts violated. Contradicted invariants are listed too: they live in code
-(`mockserver/invariants/`), so no spec patch settles them.
+documented facts violated. Inferred invariants (code in `mockserver/invariants/`) the evidence contradicts
+are listed too, contradicted or, once the spec's root `x-journeymock-invariants` records them with the
+evidence, settled.
 
 `--patch OUT` writes a unified diff of `openapi/*.yaml` (`git apply OUT`) that widens what the evidence
 settles (a pattern relaxed to the messages seen, a type widened to the types seen, an enum, bound or length
 widened to the values seen) and records the evidence in each touched inference's reason, keeping
-`x-journeymock-inferred`. It never touches a documented fact. After applying it, the same observations
-report no contradicted spec inference.
+`x-journeymock-inferred`; each contradicted inferred invariant gets a record under `x-journeymock-invariants`
+(its code, its inference, the evidence). It never touches a documented fact or a documented invariant. After
+applying it, the same observations report no contradicted inference or inferred invariant.
 
 Exit status: 0 nothing drifted, 1 something did, 2 usage error (unreadable or malformed observations, a
 spec directory without the specs, a patch that cannot be written).
@@ -32,10 +34,11 @@ from typing import Any, Final
 
 import yaml
 
+from journeymock.contracts.checks import INVARIANT_SUITES
 from journeymock.contracts.observations import json_type, read_observations
-from journeymock.contracts.tiers import SpecTiers
+from journeymock.contracts.tiers import INFERRED, SettledInvariant, SpecTiers, invariant_code
 from mockserver.cliargs import add_command
-from mockserver.specs import API_NAMES, INFERRED_MARK, SpecError, load_spec, spec_directory
+from mockserver.specs import API_NAMES, INFERRED_MARK, INVARIANTS_MARK, SpecError, load_spec, spec_directory
 
 PROG: Final = "journeymock drift"
 EXIT_OK: Final = 0
@@ -52,6 +55,8 @@ TRANSPORT_HEADERS: Final = frozenset(
 )
 #: At most this many distinct observed values are kept per entry.
 VALUES_KEPT: Final = 8
+#: Observed values an invariant's record in the spec keeps as examples.
+EXAMPLES_RECORDED: Final = 3
 _REGEX_SPECIAL: Final = re.compile(r"([\\^$.|?*+()\[\]{}/])")
 
 
@@ -69,6 +74,8 @@ class Entry:
     last_seen: str | None = None
     checks: set[str] = field(default_factory=set)
     observed: list[str] = field(default_factory=list)
+    #: A settled invariant: where the spec records its contradiction (`x-journeymock-invariants`).
+    record: str | None = None
 
     def seen(self, time: str | None) -> None:
         if time:
@@ -91,6 +98,7 @@ class Entry:
             "last_seen": self.last_seen,
             "checks": sorted(self.checks),
             "observed": self.observed,
+            **({"record": self.record} if self.record is not None else {}),
         }
 
 
@@ -118,10 +126,11 @@ class Analysis:
 
     @property
     def drifted(self) -> bool:
-        contradicted = any(entry.state == "contradicted" for entry in self.inferences.values())
+        contradicted = any(
+            entry.state == "contradicted" for entry in [*self.inferences.values(), *self.invariants.values()]
+        )
         return (
             contradicted
-            or bool(self.invariants)
             or bool(self.documented)
             or any(key[1].startswith(("status ", "enum value ")) for key in self.undocumented)
         )
@@ -131,11 +140,15 @@ class Analysis:
             "observations": self.observations,
             "drifted": self.drifted,
             "inferences": [entry.as_json() for entry in self.inferences.values()],
-            "invariants_contradicted": [entry.as_json() for entry in self.invariants.values()],
+            "invariants_contradicted": [entry.as_json() for entry in self.invariants_in("contradicted")],
+            "invariants_settled": [entry.as_json() for entry in self.invariants_in("settled")],
             "documented_violated": [entry.as_json() for entry in self.documented.values()],
             "undocumented": [entry.as_json() for entry in self.undocumented.values()],
             "nullable_never_null": [entry.as_json() for entry in self.never_null()],
         }
+
+    def invariants_in(self, state: str) -> list[Entry]:
+        return [entry for entry in self.invariants.values() if entry.state == state]
 
     def never_null(self) -> list[Entry]:
         """Nullable nodes the evidence reached but never saw null at: kept nullable, worth knowing."""
@@ -169,6 +182,7 @@ def owner(location: str, marked: Mapping[str, str]) -> str | None:
 def analyse(lines: Iterable[Mapping[str, Any]], specs: Mapping[str, SpecTiers]) -> Analysis:
     analysis = Analysis()
     marks = {api: marked_locations(tiers) for api, tiers in specs.items()}
+    settled = {api: tiers.settled_invariants() for api, tiers in specs.items()}
     for api, marked in marks.items():
         for location, reason in marked.items():
             analysis.inferences[(api, location)] = Entry(api, location, " ".join(reason.split()))
@@ -184,7 +198,7 @@ def analyse(lines: Iterable[Mapping[str, Any]], specs: Mapping[str, SpecTiers]) 
                 entry.reached += 1
                 entry.seen(time)
         for verdict in line.get("verdicts") or []:
-            _judge_verdict(analysis, specs[api], marks[api], api, verdict, time)
+            _judge_verdict(analysis, specs[api], marks[api], settled[api], api, verdict, time)
         _undocumented(analysis, specs[api], api, line)
     for entry in analysis.inferences.values():
         if entry.contradicted:
@@ -196,7 +210,13 @@ def analyse(lines: Iterable[Mapping[str, Any]], specs: Mapping[str, SpecTiers]) 
 
 
 def _judge_verdict(
-    analysis: Analysis, tiers: SpecTiers, marked: Mapping[str, str], api: str, verdict: Mapping[str, Any], time: Any
+    analysis: Analysis,
+    tiers: SpecTiers,
+    marked: Mapping[str, str],
+    settled: Mapping[str, SettledInvariant],
+    api: str,
+    verdict: Mapping[str, Any],
+    time: Any,
 ) -> None:
     location = str(verdict.get("location", ""))
     check = str(verdict.get("check", ""))
@@ -208,10 +228,16 @@ def _judge_verdict(
         return
     mark = owner(location, marked) if location.startswith(tiers.file_name + "#") else None
     if mark is None:
-        # An inferred invariant or custom check: stated in code, settled only by a change there.
+        # An inferred invariant or custom check: stated in code, settled by a record of the spec's
+        # `x-journeymock-invariants` whose evidence covers this check (documented ones never get here).
         entry = analysis.invariants.setdefault((api, location), Entry(api, location, str(verdict.get("reason", ""))))
-        entry.state = "contradicted"
         _count(entry, check, observed, time)
+        record = settled.get(location)
+        if record is None or check not in record.checks:
+            entry.state = "contradicted"
+        elif entry.state != "contradicted":
+            entry.state = "settled"
+            entry.record = record.location
         return
     entry = analysis.inferences[(api, mark)]
     _count(entry, check, observed, time)
@@ -360,6 +386,9 @@ def build_patch(analysis: Analysis, specs: Mapping[str, SpecTiers], spec_dir: Pa
             for (entry_api, _), entry in analysis.inferences.items()
             if entry_api == api and entry.state == "contradicted"
         ]
+        records = settleable_invariants(analysis, api)
+        if records:
+            edits += _invariants_edits(original, root, records)
         for entry in entries:
             contradictions = [
                 contradiction
@@ -379,7 +408,7 @@ def build_patch(analysis: Analysis, specs: Mapping[str, SpecTiers], spec_dir: Pa
                         value += "\n"
                     edits.append((node.start_mark.index, node.end_mark.index, value))
             edits.append(_reason_edit(original, root, entry, contradictions))
-        if not entries:
+        if not entries and not records:
             continue
         changed = original
         for start, end, text in sorted(edits, reverse=True):
@@ -393,6 +422,90 @@ def build_patch(analysis: Analysis, specs: Mapping[str, SpecTiers], spec_dir: Pa
             )
         )
     return "".join(diffs)
+
+
+def settleable_invariants(analysis: Analysis, api: str) -> dict[str, dict[str, Any]]:
+    """The records a patch adds to `api`'s `x-journeymock-invariants`, by invariant name: every contradicted
+    invariant of the API's module that its code, as it is now, declares inferred. A documented invariant, or a
+    custom check of the contract runner, is never recorded: the first must fail, the second lives in code."""
+    tiers = INVARIANT_SUITES[api].tiers() if api in INVARIANT_SUITES else {}
+    records: dict[str, dict[str, Any]] = {}
+    for (entry_api, location), entry in sorted(analysis.invariants.items()):
+        name = location.rsplit(":", 1)[-1]
+        if entry_api != api or entry.state != "contradicted" or location != invariant_code(api, name):
+            continue
+        if tiers.get(name, ("documented", ""))[0] != INFERRED:
+            continue
+        records[name] = invariant_record(entry)
+    return records
+
+
+def invariant_record(entry: Entry) -> dict[str, Any]:
+    """What the spec records of a contradicted invariant: its code, its inference and the evidence."""
+    return {
+        "code": entry.location,
+        "state": "contradicted",
+        "inference": entry.reason,
+        "evidence": {
+            "source": "journeymock drift",
+            "contradictions": entry.contradicted,
+            "first_seen": entry.first_seen,
+            "last_seen": entry.last_seen,
+            "checks": sorted(entry.checks),
+            "observed": entry.observed[:EXAMPLES_RECORDED],
+        },
+    }
+
+
+def _invariants_edits(
+    text: str, root: yaml.Node, records: Mapping[str, Mapping[str, Any]]
+) -> list[tuple[int, int, str]]:
+    """The edits of the document's root `x-journeymock-invariants`: the block appended at the end of the file
+    when there is none, else the new records added at its end and a record of the same name rewritten."""
+    assert isinstance(root, yaml.MappingNode)
+    found = next(((key, value) for key, value in root.value if key.value == INVARIANTS_MARK), None)
+    if found is None:
+        block = f"{INVARIANTS_MARK}:\n" + "".join(_record_text(name, record, 2) for name, record in records.items())
+        return [(len(text), len(text), ("" if text.endswith("\n") else "\n") + block)]
+    key, value = found
+    if not isinstance(value, yaml.MappingNode) or value.flow_style or not value.value:
+        # `{}`, a flow mapping or no mapping at all: replaced by a block holding the new records.
+        indent = key.start_mark.column + 2
+        block = "".join(_record_text(name, record, indent) for name, record in records.items())
+        end = _line_end(text, value.end_mark.index)
+        return [(value.start_mark.index, end, "\n" + block)]
+    indent = value.value[0][0].start_mark.column
+    present = {str(name.value): (name, node) for name, node in value.value}
+    edits = [
+        # A record of the same name that settles nothing (edited by hand, say) is rewritten whole, in place.
+        (
+            name_node.start_mark.index,
+            _line_end(text, node.end_mark.index),
+            _record_text(name, records[name], indent)[indent:],
+        )
+        for name, (name_node, node) in present.items()
+        if name in records
+    ]
+    added = "".join(_record_text(name, record, indent) for name, record in records.items() if name not in present)
+    if added:
+        insert = _line_end(text, value.value[-1][1].end_mark.index)
+        edits.append((insert, insert, added))
+    return edits
+
+
+def _record_text(name: str, record: Mapping[str, Any], indent: int) -> str:
+    dumped = yaml.safe_dump({name: dict(record)}, sort_keys=False, allow_unicode=True, width=100)
+    return textwrap.indent(dumped, " " * indent)
+
+
+def _line_end(text: str, index: int) -> int:
+    """Where the text after a node's end begins on a line of its own: the start of the line holding `index`
+    when only indentation precedes it there (a block node ends at the next token), else of the next line."""
+    line = text.rfind("\n", 0, index) + 1
+    if not text[line:index].strip():
+        return line
+    found = text.find("\n", index)
+    return len(text) if found < 0 else found + 1
 
 
 def _yaml_node(root: yaml.Node, tokens: Sequence[str]) -> yaml.Node | None:
@@ -437,8 +550,8 @@ def render(analysis: Analysis, output: str) -> str:
     sections = [
         ("Inferences contradicted", [entry for entry in analysis.inferences.values() if entry.state == "contradicted"]),
         (
-            "Invariants contradicted (code: mockserver/invariants, no spec patch settles them)",
-            list(analysis.invariants.values()),
+            "Invariants contradicted (code: mockserver/invariants; --patch records inferred ones in the spec)",
+            analysis.invariants_in("contradicted"),
         ),
         ("Documented facts violated", list(analysis.documented.values())),
         ("Undocumented (statuses, headers, properties, enum values)", list(analysis.undocumented.values())),
@@ -446,6 +559,10 @@ def render(analysis: Analysis, output: str) -> str:
         (
             "Inferences settled (the spec accepts or records the evidence)",
             [e for e in analysis.inferences.values() if e.state == "settled"],
+        ),
+        (
+            "Invariants settled (the spec's x-journeymock-invariants records the evidence)",
+            analysis.invariants_in("settled"),
         ),
         ("Inferences confirmed", [entry for entry in analysis.inferences.values() if entry.state == "confirmed"]),
         ("Inferences never exercised", [e for e in analysis.inferences.values() if e.state == "never exercised"]),
@@ -473,6 +590,8 @@ def _entry_line(entry: Entry, markdown: bool) -> str:
         parts.append(f"    checks: {', '.join(sorted(entry.checks))}")
     if entry.observed:
         parts.append(f"    observed: {'; '.join(entry.observed)}")
+    if entry.record is not None:
+        parts.append(f"    recorded: {entry.record}")
     if entry.reason and entry.state != "never exercised":
         parts.append(f"    {'inference' if entry.state != 'violated' else 'source'}: {entry.reason}")
     return "\n".join(parts)
@@ -495,10 +614,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 DESCRIPTION: Final = """\
 Read observation files (journeymock contracts --observations PATH, from any number of runs) and report, per
-API and spec location: each inference confirmed, contradicted, settled or never exercised; contradicted
-invariants; documented facts violated; undocumented statuses, headers, properties and enum values.
---patch OUT writes a diff of the specs (git apply OUT) that settles what the evidence covers and never
-touches a documented fact.
+API and spec location: each inference confirmed, contradicted, settled or never exercised; inferred
+invariants contradicted or settled (x-journeymock-invariants); documented facts violated; undocumented
+statuses, headers, properties and enum values. --patch OUT writes a diff of the specs (git apply OUT) that
+settles what the evidence covers, recording contradicted inferred invariants under x-journeymock-invariants,
+and never touches a documented fact or invariant.
 
 exit status: 0 nothing drifted, 1 something drifted, 2 usage error."""
 

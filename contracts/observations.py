@@ -34,6 +34,7 @@ VALUE_KEYWORDS: Final = frozenset({"pattern", "const", "enum"})
 VALUE_LIMIT: Final = 200
 MAX_DEPTH: Final = 24
 FORMAT_VERSION: Final = 1
+METHOD_NOT_ALLOWED: Final = 405
 
 
 def json_type(value: Any) -> str:
@@ -147,7 +148,7 @@ def observation(
     api: str, judge: Judge, case: Case, response: Response, verdicts: Iterable[Verdict], *, target: str
 ) -> dict[str, Any]:
     operation = case.operation
-    return exchange_observation(
+    line = exchange_observation(
         judge.tiers,
         api=api,
         operation_id=str(operation.definition.raw.get("operationId", "")),
@@ -160,6 +161,12 @@ def observation(
         reached={location for location, _ in judge.request_inferences(case)},
         target=target,
     )
+    if case.method.upper() != operation.method.upper():
+        # An unsupported-method probe (an OPTIONS or a DELETE to the operation's URL): its documented answer
+        # is the 405 that `unsupported_method` requires (RFC 9110, section 15.5.6), not one of the operation's.
+        line["method_sent"] = case.method.upper()
+        line["documented_status"] = response.status_code == METHOD_NOT_ALLOWED
+    return line
 
 
 def exchange_observation(

@@ -54,6 +54,8 @@ class ContractReport:
         self._tallies: dict[str, dict[str, CheckTally]] = {api: {} for api in settings.apis}
         self._statuses: dict[str, dict[str, set[int]]] = {api: {} for api in settings.apis}
         self._warnings: dict[tuple[str, str, str, str], LenientWarning] = {}
+        #: Findings of invariants the spec settles, per (api, invariant code, record location): a count.
+        self._settled: dict[tuple[str, str, str], int] = {}
         #: Kinds of violation already reported: (operation, check, code, title).
         self._violation_kinds: set[tuple[str, str, str, str]] = set()
         #: Reports of violations recorded but not yet attached to a test report.
@@ -103,6 +105,12 @@ class ContractReport:
                 self._warnings[key].count += 1
             else:
                 self._warnings[key] = LenientWarning(api, check, case.operation.label, message, curl)
+
+    def record_settled(self, api: str, code: str, record: str) -> None:
+        """A settled invariant (x-journeymock-invariants) the target contradicted again: informational."""
+        with self._lock:
+            key = (api, code, record)
+            self._settled[key] = self._settled.get(key, 0) + 1
 
     def record_violation(self, kinds: set[tuple[str, str, str, str]], rendered: str) -> None:
         """A failing request found while the run goes on; reported once per new kind of violation."""
@@ -162,6 +170,11 @@ class ContractReport:
                 lines.append(f"- {warning.api} {warning.operation} [{warning.check}]{times}")
                 lines.append(textwrap.indent(warning.message, "    "))
                 lines.append(textwrap.indent(warning.curl, "    "))
+        if self._settled:
+            lines.append("")
+            lines.append(f"settled in the spec ({len(self._settled)}, informational: the vendor does otherwise):")
+            for (api, code, record), count in sorted(self._settled.items()):
+                lines.append(f"- {api} {code} ({count} responses; {record})")
         lines.append("")
         failed = self.failed_checks()
         if failed:

@@ -23,7 +23,7 @@ from journeymock.contracts import checks as custom
 from journeymock.contracts.observations import ObservationLog
 from journeymock.contracts.redaction import redact
 from journeymock.contracts.report import ContractReport, render_failure
-from journeymock.contracts.schemas import PARTNER_HEADER, build_schema
+from journeymock.contracts.schemas import PARTNER_HEADER, build_schema, contract_spec
 from journeymock.contracts.tiers import Judge, Verdict, strongest
 from mockserver.specs import load_specs
 from mockserver.vendors import PARTNER_VARIABLE, TOKEN_VARIABLES
@@ -91,7 +91,7 @@ class ApiRunner:
     def __post_init__(self) -> None:
         self.schema = build_schema(self.api, self.settings, self.target)
         self.schema.hooks.register_hook_with_name(self._after_validate, "after_validate")
-        self.judge = Judge(load_specs(self.settings.apis)[self.api], custom.CHECK_TIERS)
+        self.judge = Judge(contract_spec(self.api, self.settings), custom.CHECK_TIERS)
         self.observations = (
             ObservationLog(self.settings.options.observations, self.settings.secrets(), self.settings.target)
             if self.settings.options.observations is not None
@@ -104,6 +104,9 @@ class ApiRunner:
             or self.settings.options.strict_inferences
             or self.target.implements_inferences(self.api)
         )
+        #: What the spec settles (x-journeymock-invariants) holds for vendors only: the mock, in-process or
+        #: served, implements every invariant it states and is held to them, --spec-dir or not.
+        implements = not self.settings.live or self.target.implements_inferences(self.api)
         self.response_checks = custom.response_checks(
             custom.CheckOptions(
                 api=self.api,
@@ -111,6 +114,8 @@ class ApiRunner:
                 lenient=self.settings.invariants_are_warnings,
                 now=self.target.now,
                 warn=self._warn,
+                settled={} if implements else self.judge.tiers.settled_invariants(),
+                note=self._note,
             )
         )
         # Unique per run against anything that keeps state between runs, reproducible against the fresh mock.
@@ -286,6 +291,12 @@ class ApiRunner:
         """A check's warning while it runs: part of this exchange's verdicts, and of the report."""
         self._warned.append(verdict)
         self._report_warning(case, response, verdict)
+
+    def _note(self, case: Case, response: Response, verdict: Verdict) -> None:
+        """A settled invariant's finding: part of this exchange's verdicts (drift's evidence), counted in the
+        report as informational, neither a warning nor a failure."""
+        self._warned.append(verdict)
+        self.report.record_settled(self.api, verdict.location, verdict.settled or "")
 
     def _report_warning(self, case: Case, response: Response, verdict: Verdict) -> None:
         text = redact(verdict.describe(), self.settings.secrets())

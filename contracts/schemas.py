@@ -6,14 +6,16 @@ send, which ids exist, and how to make a seed replay the same requests.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import schemathesis
 from schemathesis.config._output import DEFAULT_KEYS_TO_SANITIZE, DEFAULT_SENSITIVE_MARKERS
 
 from mockserver.routing import compile_template
-from mockserver.specs import ApiSpec, load_specs
+from mockserver.specs import ApiSpec, load_spec, load_specs
 
 if TYPE_CHECKING:
     from schemathesis.specs.openapi.schemas import OpenApiSchema
@@ -34,8 +36,21 @@ PROBE_METHODS: Final = (*SAFE_PROBE_METHODS, "POST", "PUT", "PATCH", "DELETE")
 REQUEST_TIMEOUT: Final = 30.0
 
 
+def contract_spec(api: str, settings: ContractSettings) -> ApiSpec:
+    """The document the run holds `api` to: the shipped one, or `--spec-dir`'s (a reviewed patch, say)."""
+    if settings.options.spec_dir is None:
+        return load_specs(settings.apis)[api]
+    return _spec_in(api, settings.options.spec_dir.resolve())
+
+
+@functools.cache
+def _spec_in(api: str, directory: Path) -> ApiSpec:
+    # Once per process and directory, like the shipped documents: every runner of a run reads the same one.
+    return load_spec(api, directory)
+
+
 def build_schema(api: str, settings: ContractSettings, target: Target) -> OpenApiSchema:
-    spec = load_specs(settings.apis)[api]
+    spec = contract_spec(api, settings)
     config = schemathesis.Config.from_dict(schemathesis_config(spec, settings, target))
     # schemathesis normalises the dictionary it is given in place; the loaded document is shared with the
     # in-process mock, so it gets its own copy of the same text.

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 from mockserver import settings
 from mockserver.config import parse_rate
 from mockserver.settings import Place, SettingError, setting
-from mockserver.specs import API_NAMES
+from mockserver.specs import API_NAMES, SpecError, load_spec
 from mockserver.vendors import (
     BASE_URL_VARIABLES,
     DEFAULT_BASE_URLS,
@@ -141,6 +141,10 @@ class ContractOptions:
         parse=Path,
         metavar="PATH",
         output=True,
+    )
+    #: The OpenAPI documents the suite holds the target to, when not the shipped ones (a reviewed patch).
+    spec_dir: Path | None = option(
+        None, "hold the target to the specs in DIR (default: the shipped ones)", parse=Path, metavar="DIR"
     )
     #: The suite's output as the command prints it, instead of pytest's terminal (`journeymock contracts` sets it).
     progress: bool = option(
@@ -262,6 +266,8 @@ def _checked_rate(options: ContractOptions, chosen: tuple[str, ...]) -> float | 
         )
     if options.observations is not None:
         _check_writable("--observations", options.observations)
+    if options.spec_dir is not None:
+        _check_spec_dir(options.spec_dir, chosen)
     rate: float | None = None
     if options.rate is not None:
         try:
@@ -306,6 +312,15 @@ def _check_writable(option: str, path: Path) -> None:
         raise ConfigurationError(f"{option} {path}: the directory {path.parent} does not exist")
     if not os.access(path if path.exists() else path.parent, os.W_OK):
         raise ConfigurationError(f"{option} {path}: not writable")
+
+
+def _check_spec_dir(directory: Path, apis: Sequence[str]) -> None:
+    """The documents of every API tested, loadable: refused before anything runs when they are not."""
+    for api in apis:
+        try:
+            load_spec(api, directory)
+        except SpecError as error:
+            raise ConfigurationError(f"--spec-dir: {error}") from None
 
 
 def _parse_apis(apis: Sequence[str] | None) -> tuple[str, ...]:

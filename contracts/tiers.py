@@ -5,6 +5,11 @@ or an invariant. It is *inferred* when that node, or one enclosing it (following
 does), carries `x-journeymock-inferred`, and *documented* otherwise. Invariants and the custom checks declare
 their tier beside their code. Against a live vendor an inferred violation is reported as "inference
 contradicted" and does not fail the run unless inferences are strict; a documented one always fails.
+
+An inferred invariant a vendor was seen to contradict is *settled* in the spec, not in code: the document's
+root `x-journeymock-invariants` names it with the evidence (`journeymock drift --patch` writes it). Against a
+live vendor a settled invariant's findings are informational; against the mock, which implements the
+invariant, they still fail. A documented invariant is never settled, whatever the spec records.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from mockserver.specs import INFERRED_MARK, ApiSpec
+from mockserver.specs import INFERRED_MARK, INVARIANTS_MARK, ApiSpec
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -48,6 +53,9 @@ class Verdict:
     instance_path: str | None = None
     #: The value that broke a schema keyword, whole when it is a scalar (drift widens keywords to it).
     value: Any = None
+    #: Where the spec records this invariant's contradiction (`x-journeymock-invariants`), when it does and
+    #: the target is a vendor: the verdict is then informational, neither a warning nor a failure.
+    settled: str | None = None
 
     @property
     def inferred(self) -> bool:
@@ -63,7 +71,7 @@ class Verdict:
         return "\n".join(lines)
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        found = {
             "check": self.check,
             "tier": self.tier,
             "location": self.location,
@@ -73,6 +81,7 @@ class Verdict:
             "instance_path": self.instance_path,
             "value": self.value,
         }
+        return found if self.settled is None else {**found, "settled": self.settled}
 
 
 def shorten(value: Any, limit: int = OBSERVED_LIMIT) -> str:
@@ -86,6 +95,24 @@ def escape(token: str) -> str:
 
 def pointer(tokens: Sequence[str | int]) -> str:
     return "/" + "/".join(escape(str(token)) for token in tokens)
+
+
+@dataclass(frozen=True)
+class SettledInvariant:
+    """An inferred invariant the spec records as contradicted by a vendor (`x-journeymock-invariants`)."""
+
+    name: str
+    #: The invariant's code, as its verdicts name it: `mockserver/invariants/<api>.py:<name>`.
+    code: str
+    #: The checks whose findings the recorded evidence covers (the contract suite's `semantic_invariants`).
+    checks: frozenset[str]
+    #: Where the record is: `openapi/<api>.yaml#/x-journeymock-invariants/<name>`.
+    location: str
+
+
+def invariant_code(api: str, name: str) -> str:
+    """Where an invariant of `api` is stated, as its verdicts and the spec's records name it."""
+    return f"mockserver/invariants/{api}.py:{name}"
 
 
 @dataclass(frozen=True)
@@ -110,6 +137,25 @@ class SpecTiers:
 
     def location(self, tokens: Sequence[str | int]) -> str:
         return f"{self.file_name}#{pointer(tokens)}"
+
+    def settled_invariants(self) -> dict[str, SettledInvariant]:
+        """The invariants this spec records as contradicted, by code location. A record that does not name its
+        invariant's code, or no check its evidence covers, settles nothing: a gap here must never soften a
+        failure."""
+        records = self.document.get(INVARIANTS_MARK)
+        settled: dict[str, SettledInvariant] = {}
+        for name, record in (records if isinstance(records, Mapping) else {}).items():
+            if not isinstance(record, Mapping) or record.get("code") != invariant_code(self.spec.name, str(name)):
+                continue
+            evidence = record.get("evidence")
+            checks = evidence.get("checks") if isinstance(evidence, Mapping) else None
+            if not isinstance(checks, list) or not checks:
+                continue
+            location = self.location([INVARIANTS_MARK, str(name)])
+            settled[str(record["code"])] = SettledInvariant(
+                str(name), str(record["code"]), frozenset(str(check) for check in checks), location
+            )
+        return settled
 
     def walk(self, tokens: Sequence[str | int], start: Sequence[str] = ()) -> Walk:
         """Follow `tokens` from `start` (a pointer into the document), resolving `$ref` as a validator does:

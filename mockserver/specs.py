@@ -19,6 +19,9 @@ import yaml
 API_NAMES: Final[tuple[str, ...]] = ("jourvex", "odyssey", "yofi")
 HTTP_METHODS: Final[frozenset[str]] = frozenset({"get", "put", "post", "delete", "patch", "head", "options"})
 INFERRED_MARK: Final = "x-journeymock-inferred"
+#: At the document's root: inferred invariants (code in `mockserver/invariants/`) a vendor was seen to
+#: contradict, by name, with the evidence (`journeymock drift --patch` writes them; docs/interfaces.md).
+INVARIANTS_MARK: Final = "x-journeymock-invariants"
 #: On an error body's `error` property: the vendor's documented message as a template (`{slug}`, `{scope}`).
 MESSAGE_KEY: Final = "x-journeymock-message"
 

@@ -154,3 +154,81 @@ def test_the_issue_examples_of_silent_choices_are_inferred_invariants():
         findings = suite.findings(body, Context(now=None, strict=True))
         assert check in {finding.check for finding in findings}
         assert {finding.tier for finding in findings} == {INFERRED}, findings
+
+
+def _stepless_and_backwards() -> dict[str, Any]:
+    """Odyssey's example without steps, with a median (inferred: `without_steps`) and an update before its
+    creation (documented: `timestamps_ordered`)."""
+    import copy
+
+    example = load_specs(["odyssey"])["odyssey"].operation("getJourney").responses["200"].examples["documented"]
+    body = copy.deepcopy(example)
+    body.update(steps=[], unmappedStepIds=[], updatedAt="2000-01-01T00:00:00Z")
+    body["healthMetrics"]["hasSteps"] = False
+    body["behaviorMetrics"].update(topDropoffStep=None, medianTimeToComplete=5)
+    body["eventCountsLast24h"].update(step_view=0, field_focus=0)
+    return body
+
+
+def test_only_inferred_invariants_the_spec_records_are_settled_and_never_on_the_mock():
+    import dataclasses
+    import json
+    from types import SimpleNamespace
+
+    from journeymock.contracts.checks import CheckOptions, response_checks
+    from journeymock.contracts.tiers import ContractViolation, invariant_code
+    from mockserver.specs import INVARIANTS_MARK
+
+    def record(name: str, checks: list[str] | None = None) -> dict[str, Any]:
+        return {
+            "code": invariant_code("odyssey", name),
+            "evidence": {"checks": ["semantic_invariants"] if checks is None else checks},
+        }
+
+    spec = load_specs(["odyssey"])["odyssey"]
+    records = {
+        "without_steps": record("without_steps"),
+        "timestamps_ordered": record("timestamps_ordered"),  # documented: a record must not soften it
+        "has_steps": {"code": invariant_code("jourvex", "has_steps"), "evidence": {"checks": ["semantic_invariants"]}},
+        "rates": record("rates", checks=[]),  # no evidence: settles nothing
+        "step_ids": "not a record",
+    }
+    tiers = SpecTiers(dataclasses.replace(spec, document={**spec.document, INVARIANTS_MARK: records}))
+    settled = tiers.settled_invariants()
+    assert set(settled) == {invariant_code("odyssey", "without_steps"), invariant_code("odyssey", "timestamps_ordered")}
+    assert settled[invariant_code("odyssey", "without_steps")].location == (
+        "openapi/odyssey.yaml#/x-journeymock-invariants/without_steps"
+    )
+
+    body = _stepless_and_backwards()
+    case = SimpleNamespace(
+        operation=SimpleNamespace(definition=SimpleNamespace(raw={"operationId": "getJourney"})),
+        path_parameters={"slug": "a"},
+    )
+    response = SimpleNamespace(status_code=200, content=json.dumps(body).encode(), json=lambda: body)
+
+    def run(inferences_fail: bool, settled_here: Any) -> tuple[list[Any], list[Any], list[Any]]:
+        warned: list[Any] = []
+        noted: list[Any] = []
+        options = CheckOptions(
+            api="odyssey",
+            inferences_fail=inferences_fail,
+            lenient=False,
+            now=lambda: None,
+            warn=lambda case, response, verdict: warned.append(verdict),
+            settled=settled_here,
+            note=lambda case, response, verdict: noted.append(verdict),
+        )
+        with pytest.raises(ContractViolation) as raised:
+            response_checks(options)[0](None, response, case)  # type: ignore[arg-type]
+        return warned, noted, list(raised.value.verdicts)
+
+    # A vendor: the settled inference is a note, the documented invariant still fails.
+    warned, noted, failed = run(inferences_fail=False, settled_here=settled)
+    assert [verdict.location for verdict in noted] == [invariant_code("odyssey", "without_steps")]
+    assert noted[0].settled == "openapi/odyssey.yaml#/x-journeymock-invariants/without_steps"
+    assert [verdict.location for verdict in failed] == [invariant_code("odyssey", "timestamps_ordered")]
+    assert invariant_code("odyssey", "without_steps") not in {verdict.location for verdict in warned}
+    # The mock: nothing is settled (the runner passes none), the inference fails.
+    warned, noted, failed = run(inferences_fail=True, settled_here={})
+    assert noted == [] and invariant_code("odyssey", "without_steps") in {verdict.location for verdict in failed}

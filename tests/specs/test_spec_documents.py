@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import importlib
 import json
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -10,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from openapi_spec_validator import validate
 
-from mockserver.specs import API_NAMES, INFERRED_MARK, ApiSpec, Operation, load_specs
+from mockserver.specs import API_NAMES, INFERRED_MARK, INVARIANTS_MARK, ApiSpec, Operation, load_specs
 
 from ._support import REPO_ROOT, lookup, pointer_text, spec_example, vendor_examples, vendor_text, walk
 
@@ -43,6 +44,25 @@ def _headers(operation: Operation, status: str) -> dict[str, dict[str, Any]]:
 @pytest.mark.parametrize("api", API_NAMES)
 def test_openapi_spec_validator_accepts(api: str) -> None:
     validate(copy.deepcopy(_spec(api).document))
+
+
+@pytest.mark.parametrize("api", API_NAMES)
+def test_settled_invariants_are_inferred_ones_with_their_evidence(api: str) -> None:
+    """`x-journeymock-invariants` (written by `journeymock drift --patch`) records only invariants the code
+    declares inferred, each with its code, its inference and the evidence that contradicted it: a documented
+    invariant cannot be settled in the spec."""
+    records = _spec(api).document.get(INVARIANTS_MARK, {})
+    assert isinstance(records, dict)
+    declared = importlib.import_module(f"mockserver.invariants.{api}").SUITE.tiers()
+    for name, record in records.items():
+        assert declared.get(name, ("documented", ""))[0] == "inferred", f"{api}: {name} is no inferred invariant"
+        assert record["code"] == f"mockserver/invariants/{api}.py:{name}"
+        assert record["state"] == "contradicted" and str(record["inference"]).strip()
+        evidence = record["evidence"]
+        assert isinstance(evidence["contradictions"], int) and evidence["contradictions"] > 0
+        assert isinstance(evidence["first_seen"], str) and evidence["first_seen"] <= evidence["last_seen"]
+        assert evidence["checks"] and all(isinstance(check, str) for check in evidence["checks"])
+        assert all(isinstance(value, str) for value in evidence["observed"])
 
 
 @pytest.mark.parametrize("api", API_NAMES)
