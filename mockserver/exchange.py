@@ -1,7 +1,8 @@
 """What a handler receives and what it returns, and what makes an API's behaviour.
 
-The per-request values are NamedTuples: immutable like frozen dataclasses, but about twice as cheap to build,
-and several are built for every request.
+The per-request values are dataclasses with an `__init__` of their own, which the compiled build (README, "The
+compiled hot path") turns into native classes that are built without a Python-level call (see
+`mockserver.simulation.visitor`). Nothing changes them after they are built.
 
 A handler is a plain function `RequestContext -> ApiResponse`: the pipeline has already routed, authenticated
 and validated the request, and will serialise (and, when asked, self-validate) the answer.
@@ -13,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, Final, final
 
 from mockserver.auth import Principal, TokenPolicy
 from mockserver.errors import ErrorStyle
@@ -22,8 +23,13 @@ from mockserver.specs import Operation
 from mockserver.store import JourneyStore
 from mockserver.validation import ParsedParameters, Problem
 
+#: The headers of an answer that adds none: one shared, read-only, empty mapping.
+NO_HEADERS: Final[Mapping[str, str]] = MappingProxyType({})
 
-class RequestContext(NamedTuple):
+
+@final
+@dataclass(init=False)
+class RequestContext:
     operation: Operation
     params: ParsedParameters
     body: Any
@@ -37,11 +43,41 @@ class RequestContext(NamedTuple):
     epoch: datetime
     store: JourneyStore
 
+    def __init__(
+        self,
+        *,
+        operation: Operation,
+        params: ParsedParameters,
+        body: Any,
+        principal: Principal,
+        preferences: Preferences,
+        seed: int,
+        now: datetime,
+        epoch: datetime,
+        store: JourneyStore,
+    ) -> None:
+        self.operation = operation
+        self.params = params
+        self.body = body
+        self.principal = principal
+        self.preferences = preferences
+        self.seed = seed
+        self.now = now
+        self.epoch = epoch
+        self.store = store
 
-class ApiResponse(NamedTuple):
+
+@final
+@dataclass(init=False)
+class ApiResponse:
     status: int
     body: Any
-    headers: Mapping[str, str] = MappingProxyType({})
+    headers: Mapping[str, str]
+
+    def __init__(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
+        self.status = status
+        self.body = body
+        self.headers = headers if headers is not None else NO_HEADERS
 
 
 Handler = Callable[[RequestContext], ApiResponse]

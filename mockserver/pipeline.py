@@ -257,10 +257,16 @@ class ApiPipeline:
             if canned is not None:
                 return canned, journal_body
         seed = preferences.seed if preferences.seed is not None else self.config.seed
-        # tuple.__new__: a named tuple built through its class runs a Python-level __new__, on every request.
-        context = tuple.__new__(
-            RequestContext,
-            (operation, params, body, principal, preferences, seed, self.clock.now(), self.epoch, self.store),
+        context = RequestContext(
+            operation=operation,
+            params=params,
+            body=body,
+            principal=principal,
+            preferences=preferences,
+            seed=seed,
+            now=self.clock.now(),
+            epoch=self.epoch,
+            store=self.store,
         )
         if endpoint.offloaded:
             return await run_in_threadpool(endpoint.handler, context), journal_body

@@ -161,8 +161,7 @@ class RouteTable(Generic[T]):
                 if decoded is None:
                     return NoRoute(path=raw_path, reason=_NOT_UTF8)
                 raw_params[name] = decoded
-        # tuple.__new__: a named tuple built through its class runs a Python-level __new__, on every request.
-        return tuple.__new__(RouteMatch, (route, endpoint, raw_params))
+        return RouteMatch(route, endpoint, raw_params)
 
 
 def decode_segment(raw: str) -> str | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, final
 
 import jsonschema_rs
 
@@ -37,10 +37,18 @@ class Problem:
         return f"{self.pointer}: {self.message}" if self.pointer else self.message
 
 
-class ParsedParameters(NamedTuple):
+@final
+@dataclass(init=False)
+class ParsedParameters:
     path: Mapping[str, Any]
     query: Mapping[str, Any]
     headers: Mapping[str, Any]
+
+    # An `__init__` of its own: a native class in the compiled build (see `mockserver.exchange`).
+    def __init__(self, *, path: Mapping[str, Any], query: Mapping[str, Any], headers: Mapping[str, Any]) -> None:
+        self.path = path
+        self.query = query
+        self.headers = headers
 
 
 def format_pointer(path: Sequence[str | int]) -> str:
@@ -199,8 +207,7 @@ class RequestValidator:
         if self._header_checks:
             keys = self._header_keys
             header = self._parse(self._header_checks, lambda name: header_text(headers, keys[name]), problems)
-        # tuple.__new__: a named tuple built through its class runs a Python-level __new__, on every request.
-        return tuple.__new__(ParsedParameters, (path, parsed_query, header)), problems
+        return ParsedParameters(path=path, query=parsed_query, headers=header), problems
 
     @staticmethod
     def _parse(

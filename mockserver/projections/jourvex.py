@@ -8,7 +8,6 @@ recomputed.
 from __future__ import annotations
 
 from datetime import datetime
-from operator import itemgetter
 from typing import Any, Final
 
 from mockserver.clock import HOUR_PREFIXES, MINUTE_SECOND_Z, epoch_seconds, format_epoch_seconds
@@ -29,29 +28,6 @@ _CONVERSION_VERBS: Final = {
 }
 
 
-# The journey's fields the body reports, read in one C call: a named tuple's fields read by attribute are a
-# descriptor call each. By name, so the order of VisitorJourney's fields does not matter here.
-_BODY_FIELDS: Final = itemgetter(
-    *(
-        VisitorJourney._fields.index(name)
-        for name in (
-            "journey_id",
-            "intent_score",
-            "intent_level",
-            "total_time_seconds",
-            "total_clicks",
-            "total_scrolls",
-            "avg_gap_hours",
-            "pricing_views",
-            "high_intent_hits",
-            "enterprise_hits",
-            "conversion_hits",
-            "recommendation_flag",
-        )
-    )
-)
-
-
 def journey_body(journey: VisitorJourney, *, now: datetime) -> dict[str, Any]:
     """The Journey body. Clock-dependent fields (recency, liveness) are judged at `now` rounded down to
     the minute, the instant the journey is seen at, so a body is stable within a minute."""
@@ -61,22 +37,23 @@ def journey_body(journey: VisitorJourney, *, now: datetime) -> dict[str, Any]:
     hours = HOUR_PREFIXES
     sessions: list[dict[str, Any]] = []
     append = sessions.append
-    for number, start, end, pages, clicks, scrolls, channel, conversions, redirects, _, _, _, _ in journey.sessions:
+    for session in journey.sessions:
         # A session's start and end are formatted from one hour lookup when they fall in the same hour (most
         # do): this loop formats most of a body's timestamps.
+        start, end, conversions, redirects = session.start, session.end, session.conversions, session.redirects
         start_hour = start // HOUR
         prefix = hours[start_hour]
         end_hour = end // HOUR
         append(
             {
-                "session_id": _SESSION_IDS[number],
+                "session_id": _SESSION_IDS[session.number],
                 "start": prefix + clock[start - start_hour * HOUR],
                 "end": (prefix if end_hour == start_hour else hours[end_hour]) + clock[end - end_hour * HOUR],
                 "duration_sec": end - start,
-                "pages": pages,
-                "clicks": clicks,
-                "scrolls": scrolls,
-                "channel": channel,
+                "pages": session.pages,
+                "clicks": session.clicks,
+                "scrolls": session.scrolls,
+                "channel": session.channel,
                 # Most sessions have neither: no comprehension, and one shared empty tuple (written as []).
                 "conversions": [{"type": c.kind, "page": c.page, "ts": fmt(c.at)} for c in conversions]
                 if conversions
@@ -87,42 +64,29 @@ def journey_body(journey: VisitorJourney, *, now: datetime) -> dict[str, Any]:
     last_seen = sessions[-1]["end"]
     days_since = journey.days_since_last_seen(at)
     is_active = journey.is_active(at)
-    (
-        journey_id,
-        score,
-        level,
-        total_time,
-        total_clicks,
-        total_scrolls,
-        avg_gap_hours,
-        pricing_views,
-        high_intent_hits,
-        enterprise_hits,
-        conversion_hits,
-        flag,
-    ) = _BODY_FIELDS(journey)
+    flag = journey.recommendation_flag
     return {
-        "journey_id": journey_id,
+        "journey_id": journey.journey_id,
         "first_seen": sessions[0]["start"],
         "last_seen": last_seen,
         "converted": journey.converted,
         "sessions": sessions,
         "metrics": {
             "total_sessions": len(sessions),
-            "total_time_seconds": total_time,
-            "total_clicks": total_clicks,
-            "total_scrolls": total_scrolls,
-            "avg_gap_hours": avg_gap_hours,
+            "total_time_seconds": journey.total_time_seconds,
+            "total_clicks": journey.total_clicks,
+            "total_scrolls": journey.total_scrolls,
+            "avg_gap_hours": journey.avg_gap_hours,
         },
         "intent": {
-            "score": score,
-            "level": level,
+            "score": journey.intent_score,
+            "level": journey.intent_level,
             "signals": {
-                "pricing_views": pricing_views,
-                "high_intent_hits": high_intent_hits,
-                "enterprise_hits": enterprise_hits,
+                "pricing_views": journey.pricing_views,
+                "high_intent_hits": journey.high_intent_hits,
+                "enterprise_hits": journey.enterprise_hits,
                 "days_since_last_seen": days_since,
-                "conversion_hits": conversion_hits,
+                "conversion_hits": journey.conversion_hits,
             },
         },
         "recommendation": {"flag": flag, "card": _card(journey, flag, days_since, is_active)},

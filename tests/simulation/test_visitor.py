@@ -181,7 +181,7 @@ def test_people_are_not_bots_but_botd_sometimes_misfires() -> None:
 
 @pytest.mark.parametrize("archetype", ARCHETYPES)
 def test_every_field_of_a_session_holds_what_its_name_says(archetype: str) -> None:
-    """Sessions are built from a tuple in Session's field order: each field must hold its own value."""
+    """Each field of a session holds what its name says."""
     from mockserver.simulation.sitemap import CHANNELS, ENTERPRISE_PAGES, HIGH_INTENT_PAGES
     from mockserver.simulation.visitor import Conversion, Redirect
 
