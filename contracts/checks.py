@@ -261,16 +261,20 @@ def created_journey_retrievable(sent: Mapping[str, Any], created: Mapping[str, A
     return created_journey_retrievable
 
 
+def _journey_answered(response: Response, what: str) -> Mapping[str, Any]:
+    """The journey a 200 answered; an AssertionError saying `what` answered otherwise."""
+    body = json_body(response)
+    if response.status_code != 200 or not isinstance(body, Mapping):
+        raise AssertionError(f"{what} answered {response.status_code}")
+    return body
+
+
 def update_applied(before: Mapping[str, Any], sent: Mapping[str, Any]) -> CheckFunction:
     def update_applied(ctx: CheckContext, response: Response, case: Case) -> bool | None:
         """An update answered 200 changed what was sent and nothing else."""
         if response.status_code in TRANSIENT_STATUSES:
             return None
-        updated = json_body(response)
-        if response.status_code != 200 or not isinstance(updated, Mapping):
-            raise AssertionError(
-                f"updating journey {before.get('slug')!r}, which exists, answered {response.status_code}"
-            )
+        updated = _journey_answered(response, f"updating journey {before.get('slug')!r}, which exists,")
         _fail_on(odyssey_invariants.update_problems(before, sent, updated))
         return None
 
@@ -282,11 +286,7 @@ def update_visible(before: Mapping[str, Any], sent: Mapping[str, Any]) -> CheckF
         """The retrieve after an update shows the update."""
         if response.status_code in TRANSIENT_STATUSES:
             return None
-        retrieved = json_body(response)
-        if response.status_code != 200 or not isinstance(retrieved, Mapping):
-            raise AssertionError(
-                f"journey {before.get('slug')!r} was updated (200) but retrieving it answered {response.status_code}"
-            )
+        retrieved = _journey_answered(response, f"journey {before.get('slug')!r} was updated (200) but retrieving it")
         found = odyssey_invariants.update_problems(before, sent, retrieved)
         _fail_on([problem.replace("updated ", "retrieved ", 1) for problem in found])
         return None
