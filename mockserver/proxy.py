@@ -17,6 +17,7 @@ answer is marked `x-journeymock-source: mock` there and in the journal.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -130,9 +131,12 @@ class ExchangeJudge(Protocol):
 
 
 class ExchangeRecorder(Protocol):
-    """Keeps forwarded exchanges (the HAR recorder)."""
+    """Keeps forwarded exchanges (the HAR recorder): `record` is called on the event loop and must be cheap;
+    `close` runs when the proxy shuts down and must keep everything recorded before it returns."""
 
     def record(self, request: ProxiedRequest, answer: UpstreamAnswer) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class NoJudge:
@@ -196,6 +200,9 @@ class Proxy:
 
     async def aclose(self) -> None:
         await self.pool.aclose()
+        if self.recorder is not None:
+            # Off the loop: the recorder's writer may still have exchanges to write.
+            await asyncio.to_thread(self.recorder.close)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -391,6 +398,9 @@ class ProxyRecorder:
             started=datetime.now(UTC),
         )
         self.har.write(entry, secret_values([*headers, *answer.headers], query))
+
+    def close(self) -> None:
+        self.har.close()
 
 
 def create_proxy_app(

@@ -20,3 +20,14 @@ def test_the_proxy_benchmark_measures_both_paths():
         assert result["p50_ms"] > 0 and result["p99_ms"] >= result["p50_ms"]
     added = report["added_p50_ms"]
     assert isinstance(added, float) and not math.isnan(added)
+    assert report["recording"] is False and "recorded_entries" not in report
+
+
+@pytest.mark.slow
+def test_the_proxy_benchmark_with_recording_keeps_every_exchange():
+    report = measure(connections=2, duration_s=1.0, record=True)
+    proxied = report["proxied"]
+    assert isinstance(proxied, dict) and proxied["http_errors"] == 0
+    # Every exchange the load made is in the recording once the proxy has shut down (plus the start-up probes).
+    recorded = report["recorded_entries"]
+    assert isinstance(recorded, int) and recorded >= proxied["requests"] > 0
