@@ -97,6 +97,10 @@ class _Connection(asyncio.Protocol):
         self._transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
+        if self._waiter is None or self._waiter.done():
+            # Bytes nobody asked for (after an answer ended): the connection's framing cannot be trusted any more.
+            self.close()
+            return
         self._received = True
         try:
             self._parser.feed_data(data)
@@ -222,14 +226,14 @@ class UpstreamPool:
     ) -> tuple[Answer, float]:
         """The upstream's answer to one request and the time it took in ms; `UpstreamFailure` otherwise."""
         head = _request_head(origin, method, target, headers, body)
-        async with self._slots:
-            started = time.perf_counter()
-            try:
-                async with asyncio.timeout(self.timeout):
-                    answer = await self._exchange(origin, method, head, body)
-            except TimeoutError:
-                raise UpstreamFailure(f"no answer within {self.timeout:g} s", timed_out=True) from None
-            return answer, round((time.perf_counter() - started) * 1000, 3)
+        try:
+            # The deadline covers waiting for one of the `max_connections` too.
+            async with asyncio.timeout(self.timeout), self._slots:
+                started = time.perf_counter()
+                answer = await self._exchange(origin, method, head, body)
+        except TimeoutError:
+            raise UpstreamFailure(f"no answer within {self.timeout:g} s", timed_out=True) from None
+        return answer, round((time.perf_counter() - started) * 1000, 3)
 
     async def _exchange(self, origin: Origin, method: str, head: bytes, body: bytes) -> Answer:
         while True:

@@ -237,3 +237,27 @@ def test_interim_answers_are_skipped_and_head_answers_end_after_their_headers():
     final, head = run(scenario())  # type: ignore[misc]
     assert (final.status, final.content) == (200, b"final")
     assert (head.status, head.content, dict(head.headers)[b"content-length"]) == (200, b"", b"500")
+
+
+def test_at_most_max_connections_are_open_and_waiting_for_one_counts_against_the_deadline():
+    async def slow(_count: int, _head: bytes, _body: bytes, writer: asyncio.StreamWriter) -> bool:
+        await asyncio.sleep(0.2)
+        writer.write(ok(b"{}"))
+        return True
+
+    async def scenario() -> None:
+        server = RawServer(slow)
+        async with server as origin:
+            pool = UpstreamPool(timeout=5, max_body=1024, max_connections=2)
+            await asyncio.gather(*(pool.request(origin, "GET", b"/", [], b"") for _ in range(6)))
+            assert server.connections == 2
+            hurried = UpstreamPool(timeout=0.3, max_body=1024, max_connections=1)
+            outcomes = await asyncio.gather(
+                *(hurried.request(origin, "GET", b"/", [], b"") for _ in range(3)), return_exceptions=True
+            )
+            failures = [outcome for outcome in outcomes if isinstance(outcome, UpstreamFailure)]
+            assert len(failures) == 2 and all(failure.timed_out for failure in failures)
+            await pool.aclose()
+            await hurried.aclose()
+
+    run(scenario())
