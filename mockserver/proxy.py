@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from starlette.types import Message, Receive, Scope, Send
 
@@ -161,7 +161,9 @@ class Upstream:
 
     @classmethod
     def of(cls, url: str) -> Upstream:
-        return cls(url, Origin.of(url), urlsplit(url).path.rstrip("/").encode("ascii"))
+        # Percent-encoded as a request target must be (a path already encoded stays as it is).
+        path = quote(urlsplit(url).path.rstrip("/"), safe="/%!$&'()*+,;=:@-._~")
+        return cls(url, Origin.of(url), path.encode("ascii"))
 
 
 def upstream_base_urls(apis: Sequence[str], environment: Mapping[str, str]) -> dict[str, str]:

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from mockserver.proxy import Upstream
 from mockserver.upstream import Answer, Origin, UpstreamFailure, UpstreamPool
 
 #: Writes the answer to one request: (connection's request count, head, body, writer) -> keep the connection?
@@ -261,3 +262,16 @@ def test_at_most_max_connections_are_open_and_waiting_for_one_counts_against_the
             await hurried.aclose()
 
     run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("url", "origin", "host", "path"),
+    [
+        ("http://127.0.0.1:8001", Origin("http", "127.0.0.1", 8001), b"127.0.0.1:8001", b""),
+        ("https://api.example.com/base/v1/", Origin("https", "api.example.com", 443), b"api.example.com", b"/base/v1"),
+        ("http://[::1]:8080/caf\u00e9/x%20y", Origin("http", "::1", 8080), b"[::1]:8080", b"/caf%C3%A9/x%20y"),
+    ],
+)
+def test_a_configured_base_url_gives_the_origin_the_host_header_and_the_path_prefix(url, origin, host, path):
+    upstream = Upstream.of(url)
+    assert (upstream.origin, upstream.origin.host_header, upstream.path) == (origin, host, path)
