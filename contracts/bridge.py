@@ -32,6 +32,10 @@ CONTENT_TYPE: Final = "content_type_conformance"
 RESPONSE_SCHEMA: Final = "response_schema_conformance"
 
 
+#: What the spec says of one status of one operation (see `BridgeJudge._response_plan`).
+_ResponsePlan = Verdict | tuple[list[str], list[str]] | None
+
+
 class BridgeJudge:
     """Judges proxied exchanges (an `ExchangeJudge` of `mockserver.proxy`), writing observations when asked."""
 
@@ -39,6 +43,7 @@ class BridgeJudge:
         self.tiers = {name: SpecTiers(spec) for name, spec in specs.items()}
         self._validators: dict[tuple[str, str], RequestValidator] = {}
         self._response_validators: dict[tuple[str, str], ResponseValidator] = {}
+        self._plans: dict[tuple[str, str, int], _ResponsePlan] = {}
         self.log = ObservationLog(observations, (), PROXY_TARGET) if observations is not None else None
 
     def _validator(self, operation: Operation) -> RequestValidator:
@@ -93,18 +98,16 @@ class BridgeJudge:
         return verdicts
 
     def _response_verdicts(self, tiers: SpecTiers, operation: Operation, answer: UpstreamAnswer) -> list[Verdict]:
-        path, method = operation.path, operation.method
-        tokens = tiers.response_tokens(path, method, answer.status)
-        if tokens[-1] == "responses":
-            return [tiers.node_verdict(STATUS, tokens, f"status {answer.status}")]
-        content = tiers.walk([*tokens, "content"]).node
-        if not isinstance(content, Mapping) or "application/json" not in content:
+        plan = self._response_plan(tiers, operation, answer.status)
+        if isinstance(plan, Verdict):
+            return [plan]
+        if plan is None:
             return []
+        tokens, schema_tokens = plan
         content_type = answer.header("content-type") or ""
         media_type = content_type.split(";", 1)[0].strip().lower()
         if media_type != "application/json" and not media_type.endswith("+json"):
             return [tiers.node_verdict(CONTENT_TYPE, tokens, shorten(content_type))]
-        schema_tokens = [*tiers.walk([*tokens, "content", "application/json"]).tokens, "schema"]
         try:
             body = jsonio.decode(answer.content)
         except jsonio.InvalidJson:
@@ -114,6 +117,28 @@ class BridgeJudge:
         if not self._response_validator(operation).problems(answer.status, body):
             return []
         return tiers.schema_verdicts(RESPONSE_SCHEMA, schema_tokens, body)
+
+    def _response_plan(self, tiers: SpecTiers, operation: Operation, status: int) -> _ResponsePlan:
+        """What the spec says of `status` for `operation`, worked out once per pair (walking the document took a
+        third of the judge's time per exchange): a verdict for an undocumented status, None when no JSON body is
+        documented, else the response's tokens and its JSON schema's."""
+        key = (operation.api, operation.operation_id, status)
+        if key in self._plans:
+            return self._plans[key]
+        path, method = operation.path, operation.method
+        tokens = tiers.response_tokens(path, method, status)
+        plan: _ResponsePlan
+        if tokens[-1] == "responses":
+            plan = tiers.node_verdict(STATUS, tokens, f"status {status}")
+        else:
+            content = tiers.walk([*tokens, "content"]).node
+            if not isinstance(content, Mapping) or "application/json" not in content:
+                plan = None
+            else:
+                plan = (tokens, [*tiers.walk([*tokens, "content", "application/json"]).tokens, "schema"])
+        # Bounded: statuses are three-digit numbers and operations are the spec's.
+        self._plans[key] = plan
+        return plan
 
     @staticmethod
     def _observe(

@@ -4,8 +4,9 @@ The proxy is transparent: the client's request goes to the configured upstream o
 (credentials included: the proxy holds none), and the upstream's status, headers and body come back unchanged,
 plus one header counting the contract violations seen (`x-journeymock-violations`). It forwards only requests
 the spec's route table recognises, only to the configured base URL of that API — never to a host the request
-names — and reads at most `max_body_bytes` of either body. Connections to the upstreams are pooled (one
-`httpx.AsyncClient`).
+names — and reads at most `max_body_bytes` of either body. Connections to the upstreams are pooled
+(`mockserver.upstream`, a lean HTTP/1.1 client: httpx's pool cost more CPU per exchange than the rest of the
+proxy together).
 
 Judging an exchange against the spec is not done here: a `ExchangeJudge` (the contracts package's, wired by the
 command line) returns its findings, which go to the journal and the header; a `ExchangeRecorder` may keep the
@@ -16,15 +17,15 @@ answer is marked `x-journeymock-source: mock` there and in the journal.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
-import httpx
 from starlette.types import Message, Receive, Scope, Send
 
 from mockserver import jsonio
@@ -38,6 +39,7 @@ from mockserver.recording import HarRecorder, har_entry, query_pairs, secret_val
 from mockserver.replay import SOURCE_HEADER, body_receiver
 from mockserver.routing import RouteMatch
 from mockserver.specs import Operation
+from mockserver.upstream import Origin, UpstreamFailure, UpstreamPool
 from mockserver.vendors import BASE_URL_VARIABLES, DEFAULT_BASE_URLS
 
 #: Response header: how many contract violations the exchange showed (a count only; details in the journal).
@@ -57,6 +59,8 @@ _REQUEST_HOP_HEADERS: Final = frozenset(
         b"upgrade",
         b"content-length",
         b"accept-encoding",
+        # The proxy has read the whole body already: an upstream's interim 100 Continue would only cost a round trip.
+        b"expect",
     }
 )
 #: Response headers about the upstream's connection; the proxy's own connection sets its own.
@@ -127,9 +131,12 @@ class ExchangeJudge(Protocol):
 
 
 class ExchangeRecorder(Protocol):
-    """Keeps forwarded exchanges (the HAR recorder)."""
+    """Keeps forwarded exchanges (the HAR recorder): `record` is called on the event loop and must be cheap;
+    `close` runs when the proxy shuts down and must keep everything recorded before it returns."""
 
     def record(self, request: ProxiedRequest, answer: UpstreamAnswer) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class NoJudge:
@@ -142,6 +149,21 @@ class NoJudge:
         self, request: ProxiedRequest, answer: UpstreamAnswer, request_findings: Sequence[Finding]
     ) -> Sequence[Finding]:
         return request_findings
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """One API's configured upstream: its base URL as configured, where it is, and the path it adds."""
+
+    url: str
+    origin: Origin
+    path: bytes
+
+    @classmethod
+    def of(cls, url: str) -> Upstream:
+        # Percent-encoded as a request target must be (a path already encoded stays as it is).
+        path = quote(urlsplit(url).path.rstrip("/"), safe="/%!$&'()*+,;=:@-._~")
+        return cls(url, Origin.of(url), path.encode("ascii"))
 
 
 def upstream_base_urls(apis: Sequence[str], environment: Mapping[str, str]) -> dict[str, str]:
@@ -169,25 +191,20 @@ class Proxy:
         *,
         judge: ExchangeJudge | None = None,
         recorder: ExchangeRecorder | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.mock = mock
         self.settings = settings or ProxySettings()
-        self.upstreams = {api: httpx.URL(url) for api, url in upstreams.items() if api in mock.specs}
+        self.upstreams = {api: Upstream.of(url) for api, url in upstreams.items() if api in mock.specs}
         self.judge: ExchangeJudge = judge or NoJudge()
         self.recorder = recorder
         self._limit = mock.config.max_body_bytes
-        timeout = self.settings.upstream_timeout
-        self.client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout),
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=32),
-            follow_redirects=False,
-            trust_env=False,
-            transport=transport,
-        )
+        self.pool = UpstreamPool(timeout=self.settings.upstream_timeout, max_body=self._limit)
 
     async def aclose(self) -> None:
-        await self.client.aclose()
+        await self.pool.aclose()
+        if self.recorder is not None:
+            # Off the loop: the recorder's writer may still have exchanges to write.
+            await asyncio.to_thread(self.recorder.close)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -229,7 +246,7 @@ class Proxy:
         try:
             answer = await self._forward(request)
         except UpstreamError as failure:
-            failed: dict[str, Any] = {"url": str(self.upstreams[request.api]), "error": failure.message}
+            failed: dict[str, Any] = {"url": self.upstreams[request.api].url, "error": failure.message}
             if self.settings.fallback == "mock":
                 await self._simulate(scope, body, send, failed)
             else:
@@ -238,7 +255,7 @@ class Proxy:
                 )
             return
         upstream: dict[str, Any] = {
-            "url": str(self.upstreams[request.api]),
+            "url": self.upstreams[request.api].url,
             "status": answer.status,
             "duration_ms": answer.duration_ms,
         }
@@ -274,44 +291,25 @@ class Proxy:
         await send({"type": "http.response.body", "body": answer.content})
 
     async def _forward(self, request: ProxiedRequest) -> UpstreamAnswer:
-        base = self.upstreams[request.api]
-        # The target is the configured base URL plus the routed path: scheme, host and port come from the
+        upstream = self.upstreams[request.api]
+        # The target is the configured base URL's path plus the routed path: scheme, host and port come from the
         # configuration only (the route table matched the path, so it is a spec path, never an absolute URL).
-        target = base.raw_path.rstrip(b"/") + request.raw_path.encode("latin-1")
+        target = upstream.path + request.raw_path.encode("latin-1")
         if request.query:
             target += b"?" + request.query
-        url = base.copy_with(raw_path=target)
         forwarded = [(name, value) for name, value in request.headers if name not in _REQUEST_HOP_HEADERS]
         forwarded.append((b"accept-encoding", b"identity"))
-        outgoing = self.client.build_request(request.method, url, headers=forwarded, content=request.body)
-        started = time.perf_counter()
         try:
-            response = await self.client.send(outgoing, stream=True)
-            try:
-                content = await self._bounded_content(response)
-            finally:
-                await response.aclose()
-        except httpx.TimeoutException:
-            timeout = self.settings.upstream_timeout
-            raise UpstreamError(504, f"The {request.api} upstream did not answer within {timeout:g} s") from None
-        except httpx.HTTPError as error:
-            raise UpstreamError(
-                502, f"The {request.api} upstream could not be reached ({type(error).__name__})"
-            ) from None
-        headers = tuple(
-            (name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in response.headers.raw
-        )
-        return UpstreamAnswer(response.status_code, headers, content, round((time.perf_counter() - started) * 1000, 3))
-
-    async def _bounded_content(self, response: httpx.Response) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_raw():
-            size += len(chunk)
-            if size > self._limit:
-                raise UpstreamError(502, f"The upstream's answer is larger than {self._limit} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
+            answer, duration_ms = await self.pool.request(
+                upstream.origin, request.method, target, forwarded, request.body
+            )
+        except UpstreamFailure as failure:
+            if failure.timed_out:
+                timeout = self.settings.upstream_timeout
+                raise UpstreamError(504, f"The {request.api} upstream did not answer within {timeout:g} s") from None
+            raise UpstreamError(502, f"The {request.api} upstream failed: {failure.message}") from None
+        headers = tuple((name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in answer.headers)
+        return UpstreamAnswer(answer.status, headers, answer.content, duration_ms)
 
     async def _simulate(self, scope: Scope, body: bytes, send: Send, upstream: Mapping[str, Any]) -> None:
         """The mock's own answer to the request (its body already read), marked as the simulation's."""
@@ -402,6 +400,9 @@ class ProxyRecorder:
             started=datetime.now(UTC),
         )
         self.har.write(entry, secret_values([*headers, *answer.headers], query))
+
+    def close(self) -> None:
+        self.har.close()
 
 
 def create_proxy_app(

@@ -37,9 +37,33 @@ function statusMatches(status, wanted) {
   return wanted.length === prefix.length ? String(status) === wanted : String(status).startsWith(prefix);
 }
 
+/** Who answered, as the table says it: the simulation, the vendor through the proxy, the simulation instead of a
+ * failed vendor (the proxy's fallback), or a recording. */
+export function sourceLabel(entry) {
+  const upstream = entry.upstream || null;
+  if (entry.source === "mock" && upstream && upstream.fallback) return "mock (fallback)";
+  if (entry.source === "upstream") {
+    // The proxy answered itself: a request it refused, or an upstream that failed.
+    if (!upstream) return "proxy (not forwarded)";
+    if (upstream.status === undefined) return "upstream failed";
+    return `upstream ${upstream.status}`;
+  }
+  return entry.source || "mock";
+}
+
+/** Whether an entry came from anything but the plain simulation (then the table shows its source column). */
+function proxiedOrReplayed(entry) {
+  return (entry.source && entry.source !== "mock") || Boolean(entry.upstream);
+}
+
+function sourceClass(entry) {
+  if (entry.upstream && entry.upstream.fallback) return "source source-fallback";
+  return entry.source === "upstream" ? "source source-upstream" : "source";
+}
+
 function searchable(entry) {
   return [entry.method, entry.path, entry.query, JSON.stringify(entry.headers), JSON.stringify(entry.body),
-    JSON.stringify(entry.problems), String(entry.status)].join(" ").toLowerCase();
+    JSON.stringify(entry.problems), String(entry.status), sourceLabel(entry)].join(" ").toLowerCase();
 }
 
 function shown(entry, wanted) {
@@ -65,6 +89,7 @@ function row(entry) {
     h("td", { class: statusClass(entry.status) }, entry.status),
     h("td", { class: "num" }, entry.duration_ms.toFixed(1)),
     h("td", { class: entry.problems.length ? "problems" : "muted" }, entry.problems.length || ""),
+    h("td", { class: sourceClass(entry) }, sourceLabel(entry)),
   );
   tr.addEventListener("click", () => showDetail(entry.id));
   tr.addEventListener("keydown", (event) => {
@@ -90,6 +115,7 @@ function render() {
   // New rows arrive while someone moves through the table with the keyboard: keep their place.
   const focused = body.contains(document.activeElement) ? document.activeElement.dataset.id : null;
   body.replaceChildren(...visible.map(row));
+  byId("requests-table").classList.toggle("with-source", [...entries.values()].some(proxiedOrReplayed));
   if (focused) body.querySelector(`tr[data-id="${focused}"]`)?.focus();
   byId("requests-empty").hidden = entries.size > 0;
   byId("request-count").textContent = `${visible.length} of ${entries.size}`;
@@ -168,6 +194,27 @@ function section(title, ...content) {
   return h("section", null, h("h3", null, title), ...content);
 }
 
+/** The vendor's part of an exchange through the proxy: where it went, what and how fast it answered, or why it
+ * failed; nothing for an entry of the plain simulation. */
+function upstreamSection(entry) {
+  const upstream = entry.upstream;
+  if (!proxiedOrReplayed(entry)) return null;
+  const facts = [h("dt", null, "source"), h("dd", { class: sourceClass(entry) }, sourceLabel(entry))];
+  const fact = (name, value) => {
+    if (value !== undefined && value !== null) facts.push(h("dt", null, name), h("dd", null, String(value)));
+  };
+  if (upstream) {
+    fact("upstream", upstream.url);
+    fact("upstream status", upstream.status);
+    fact("upstream time", upstream.duration_ms !== undefined ? `${upstream.duration_ms} ms` : undefined);
+    fact("upstream error", upstream.error);
+    fact("violations", upstream.violations);
+    fact("fallback", upstream.fallback ? "the simulation answered instead" : undefined);
+    fact("recording", upstream.materialised ? `journey created from ${upstream.materialised}` : undefined);
+  }
+  return section("Source", h("dl", { class: "upstream-facts" }, facts));
+}
+
 function detailView(entry) {
   const operation = entry.operation;
   const curl = curlLine(entry);
@@ -192,6 +239,7 @@ function detailView(entry) {
         : rejections(entry).length
           ? [h("p", null, `Answered ${entry.status}:`), h("ul", { class: "rejection-list" }, rejections(entry).map((message) => h("li", null, message)))]
           : h("p", { class: "muted" }, "No violation recorded.")),
+    upstreamSection(entry),
     section("Operation", operation
       ? h("dl", null,
         h("dt", null, "API"), h("dd", null, operation.api),

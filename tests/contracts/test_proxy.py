@@ -58,19 +58,22 @@ def stack() -> Iterator[contextlib.ExitStack]:
         yield servers
 
 
-def start_proxy(
-    stack: contextlib.ExitStack,
-    upstreams: dict[str, str],
-    *,
-    observations: Path | None = None,
-    **settings: Any,
-) -> str:
+def proxy_server(
+    upstreams: dict[str, str], *, observations: Path | None = None, **settings: Any
+) -> contextlib.AbstractContextManager[str]:
+    """The proxy served on loopback until the block ends (and its lifespan has shut it down)."""
     apis = tuple(upstreams)
     config = ServerConfig(apis=apis, now=ServerConfig().replace(now=TEST_NOW).now, validate_responses=True)
     proxy_settings = ProxySettings(observations=observations, **settings)
     judge = BridgeJudge(load_specs(apis), observations)
     app = create_proxy_app(config, proxy_settings, upstreams, judge=judge)
-    return stack.enter_context(serve_in_thread(app, lifespan="on"))
+    return serve_in_thread(app, lifespan="on")
+
+
+def start_proxy(
+    stack: contextlib.ExitStack, upstreams: dict[str, str], *, observations: Path | None = None, **settings: Any
+) -> str:
+    return stack.enter_context(proxy_server(upstreams, observations=observations, **settings))
 
 
 def journal(proxy: str) -> list[dict[str, Any]]:
@@ -273,14 +276,15 @@ def _every_file_text(directory: Path) -> str:
 def test_a_recording_holds_no_credential_and_stable_placeholders(stack, live_env, tmp_path):
     record = tmp_path / "recording"
     upstream = Captured(faithful_app("yofi", live_env))
-    proxy = start_proxy(stack, {"yofi": stack.enter_context(serve_in_thread(upstream.app))}, record=record)
     headers = {
         "Authorization": f"Bearer {live_env['YOFI_API_TOKEN']}",
         "x-scope-partner-id": live_env["YOFI_PARTNER_ID"],
         "Cookie": f"session={PLANTED['cookie']}",
     }
     path = f"/data-api/v3/journeys/{YOFI_ID}"
-    with httpx.Client(base_url=proxy, timeout=10) as client:
+    # The recording is read once the proxy has shut down: whatever its writer still held is then written.
+    upstreams = {"yofi": stack.enter_context(serve_in_thread(upstream.app))}
+    with proxy_server(upstreams, record=record) as proxy, httpx.Client(base_url=proxy, timeout=10) as client:
         for _ in range(2):
             answered = client.get(path, params={"access_token": PLANTED["query"]}, headers=headers)
             assert answered.status_code == 200, answered.text
@@ -306,11 +310,10 @@ def test_a_replayed_recording_answers_the_same_bytes_offline(stack, live_env, tm
     record = tmp_path / "recording"
     captured = {api: Captured(faithful_app(api, live_env)) for api in ("jourvex", "odyssey")}
     upstreams = {api: stack.enter_context(serve_in_thread(upstream.app)) for api, upstream in captured.items()}
-    proxy = start_proxy(stack, upstreams, record=record)
     jourvex = {"Authorization": f"Bearer {live_env['JOURVEX_API_KEY']}"}
     odyssey = {"Authorization": f"Bearer {live_env['ODYSSEY_API_TOKEN']}"}
     journey = "/api/journeys/small-business-grant"
-    with httpx.Client(base_url=proxy, timeout=10) as client:
+    with proxy_server(upstreams, record=record) as proxy, httpx.Client(base_url=proxy, timeout=10) as client:
         recorded_jourvex = client.get(f"/api/journey/{JOURVEX_ID}", headers=jourvex)
         assert client.post("/api/journeys/create", json=ODYSSEY_CREATE, headers=odyssey).status_code == 201
         recorded_journey = client.get(journey, headers=odyssey)

@@ -14,6 +14,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 from support import FIXED_NOW, JOURVEX_AUTH, ODYSSEY_AUTH, YOFI_HEADERS
 
+from mockserver.journal import MOCK_SOURCE, UPSTREAM_SOURCE, JournalNote
 from mockserver.simulation import ARCHETYPES
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -179,6 +180,84 @@ def test_violations_are_listed_with_their_tier_when_an_entry_carries_one(page, s
     newest.click()
     page.wait().until(lambda driver: "status 200 is not documented" in detail.text)
     assert detail.find_element(By.CSS_SELECTOR, ".problem-list .tier").text == "violation"
+
+
+def test_the_source_column_and_the_upstreams_part_appear_for_proxied_and_replayed_entries(page, api, server):
+    # A plain simulation's entries leave the source column hidden.
+    api.get("/api/journey/visitor_1", headers=JOURVEX_AUTH)
+    (plain,) = wait_for_rows(page, 1)
+    assert not plain.find_element(By.CSS_SELECTOR, ".source").is_displayed()
+    # What journey proxy and serve --replay record (mockserver.proxy, mockserver.replay).
+    record = server.mock.journal.record
+    upstream = {"url": "http://127.0.0.1:9/vendor", "status": 200, "duration_ms": 12.5, "violations": 1}
+    failed = {"url": "http://127.0.0.1:9/vendor", "error": "The jourvex upstream did not answer within 2 s"}
+    host = [(b"host", b"127.0.0.1")]
+    record(
+        "GET",
+        "/api/journey/up",
+        b"",
+        host,
+        "jourvex",
+        "getJourney",
+        200,
+        14.0,
+        (),
+        None,
+        None,
+        b"{}",
+        JournalNote(UPSTREAM_SOURCE, upstream),
+    )
+    record(
+        "GET",
+        "/api/journey/down",
+        b"",
+        host,
+        "jourvex",
+        "getJourney",
+        200,
+        2003.0,
+        (),
+        None,
+        None,
+        b"{}",
+        JournalNote(MOCK_SOURCE, {**failed, "fallback": True}),
+    )
+    record(
+        "GET",
+        "/api/journey/again",
+        b"",
+        host,
+        "jourvex",
+        "getJourney",
+        200,
+        1.0,
+        (),
+        None,
+        None,
+        b"{}",
+        JournalNote("replay"),
+    )
+    wait_for_rows(page, 4)
+    sources = {
+        row.find_element(By.CSS_SELECTOR, ".path").text: row.find_element(By.CSS_SELECTOR, ".source")
+        for row in rows(page)
+    }
+    assert all(cell.is_displayed() for cell in sources.values())
+    assert {path: cell.text for path, cell in sources.items()} == {
+        "/api/journey/up": "upstream 200",
+        "/api/journey/down": "mock (fallback)",
+        "/api/journey/again": "replay",
+        "/api/journey/visitor_1": "mock",
+    }
+    detail = page.driver.find_element(By.ID, "detail")
+    rows(page)[2].click()  # /api/journey/up
+    page.wait().until(lambda driver: "upstream status" in detail.text)
+    facts = detail.find_element(By.CSS_SELECTOR, ".upstream-facts").text
+    assert "http://127.0.0.1:9/vendor" in facts and "12.5 ms" in facts and "violations\n1" in facts
+    rows(page)[1].click()  # /api/journey/down
+    page.wait().until(lambda driver: "the simulation answered instead" in detail.text)
+    assert failed["error"] in detail.find_element(By.CSS_SELECTOR, ".upstream-facts").text
+    page.screenshot("request-proxied")
 
 
 def test_a_script_in_a_path_or_header_is_shown_as_text_and_never_runs(page, api):
