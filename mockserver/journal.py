@@ -11,7 +11,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, final
 
 from mockserver import jsonio
 
@@ -71,19 +71,33 @@ class JournalNote:
     upstream: Mapping[str, Any] | None = None
 
 
-class RequestJournal:
-    """Recording is on every request's path, so it appends a plain tuple (a deque append is atomic) that
-    holds the request's headers as ASGI gave them; the entry is built, its headers decoded, its time
-    formatted and its secrets redacted only when somebody reads the journal."""
+@final
+@dataclass(init=False)
+class JournalRecord:
+    """A request and its answer as the journal keeps them: headers as ASGI gave them, the answer as sent and kept
+    by reference (its size only, beyond `RESPONSE_BODY_LIMIT`); decoded, formatted and redacted only when read
+    (`JournalEntry`). An `__init__` of its own, so the compiled build makes it a native class (see
+    `mockserver.exchange`)."""
 
-    def __init__(self, capacity: int = 1000) -> None:
-        if capacity < 0:
-            raise ValueError("journal capacity must be zero or more")
-        self._records: deque[tuple[Any, ...]] = deque(maxlen=capacity)
-        self._ids = itertools.count(1)
+    id: int
+    at: float
+    method: str
+    path: str
+    query: bytes
+    headers: Iterable[tuple[bytes, bytes]]
+    api: str | None
+    operation_id: str | None
+    status: int
+    duration_ms: float
+    problems: tuple[str, ...]
+    body: Any
+    response_headers: Mapping[str, str] | None
+    response_payload: bytes | int
+    note: JournalNote | None
 
-    def record(
+    def __init__(
         self,
+        *,
         method: str,
         path: str,
         query: bytes,
@@ -98,42 +112,58 @@ class RequestJournal:
         response_payload: bytes = b"",
         note: JournalNote | None = None,
     ) -> None:
-        """`response_payload` is the encoded answer as sent: kept by reference (no copy), decoded when read."""
-        self._records.append(
-            (
-                next(self._ids),
-                time.time(),
-                method,
-                path,
-                query,
-                headers,
-                api,
-                operation_id,
-                status,
-                duration_ms,
-                problems,
-                body,
-                response_headers,
-                response_payload if len(response_payload) <= RESPONSE_BODY_LIMIT else len(response_payload),
-                note,
-            )
+        # Stamped by `RequestJournal.record`.
+        self.id = 0
+        self.at = 0.0
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.api = api
+        self.operation_id = operation_id
+        self.status = status
+        self.duration_ms = duration_ms
+        self.problems = problems
+        self.body = body
+        self.response_headers = response_headers
+        self.response_payload: bytes | int = (
+            response_payload if len(response_payload) <= RESPONSE_BODY_LIMIT else len(response_payload)
         )
+        self.note = note
+
+
+class RequestJournal:
+    """Recording is on every request's path, so it appends a `JournalRecord` (a deque append is atomic) that
+    holds the request's headers as ASGI gave them; the entry is built, its headers decoded, its time
+    formatted and its secrets redacted only when somebody reads the journal."""
+
+    def __init__(self, capacity: int = 1000) -> None:
+        if capacity < 0:
+            raise ValueError("journal capacity must be zero or more")
+        self._records: deque[JournalRecord] = deque(maxlen=capacity)
+        self._ids = itertools.count(1)
+
+    def record(self, record: JournalRecord) -> None:
+        """Keep `record`, stamped with the next id and the time."""
+        record.id = next(self._ids)
+        record.at = time.time()
+        self._records.append(record)
 
     def entries(self, since: int = 0) -> list[JournalEntry]:
         """The entries recorded after the one with id `since`, oldest first (a poller builds only what is new)."""
-        return [_entry(record) for record in list(self._records) if record[0] > since]
+        return [_entry(record) for record in list(self._records) if record.id > since]
 
     def entry(self, entry_id: int) -> JournalEntry | None:
         """The entry with this id, None when it was never recorded or is no longer kept."""
         for record in list(self._records):
-            if record[0] == entry_id:
+            if record.id == entry_id:
                 return _entry(record)
         return None
 
     def oldest_id(self) -> int | None:
         """The id of the oldest entry kept, None when empty: a poller drops what it holds below it."""
         try:
-            return int(self._records[0][0])
+            return self._records[0].id
         except IndexError:
             return None
 
@@ -144,26 +174,25 @@ class RequestJournal:
         return len(self._records)
 
 
-def _entry(record: tuple[Any, ...]) -> JournalEntry:
-    number, at, method, path, query, headers, api, operation_id = record[:8]
-    status, duration_ms, problems, body, response_headers, response_payload, note = record[8:]
+def _entry(record: JournalRecord) -> JournalEntry:
+    note = record.note
     return JournalEntry(
-        id=number,
-        at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at)),
-        method=method,
-        path=path,
-        query=query.decode("latin-1"),
-        headers=redact_headers(_text_headers(headers)),
-        api=api,
-        operation_id=operation_id,
-        status=status,
-        duration_ms=round(duration_ms, 3),
-        problems=problems,
-        body=body,
+        id=record.id,
+        at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.at)),
+        method=record.method,
+        path=record.path,
+        query=record.query.decode("latin-1"),
+        headers=redact_headers(_text_headers(record.headers)),
+        api=record.api,
+        operation_id=record.operation_id,
+        status=record.status,
+        duration_ms=round(record.duration_ms, 3),
+        problems=record.problems,
+        body=record.body,
         response_headers=dict(
-            [RESPONSE_CONTENT_TYPE, *((name.lower(), value) for name, value in (response_headers or {}).items())]
+            [RESPONSE_CONTENT_TYPE, *((name.lower(), value) for name, value in (record.response_headers or {}).items())]
         ),
-        response_body=_response_body(response_payload),
+        response_body=_response_body(record.response_payload),
         source=note.source if note is not None else MOCK_SOURCE,
         upstream=note.upstream if note is not None else None,
     )

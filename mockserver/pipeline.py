@@ -27,7 +27,7 @@ from mockserver.config import ServerConfig
 from mockserver.errors import ApiError, ErrorStyle, reason_phrase
 from mockserver.exchange import ApiBehaviour, ApiResponse, Handler, RequestContext
 from mockserver.faults import FaultInjector
-from mockserver.journal import JOURNAL_NOTE, RequestJournal
+from mockserver.journal import JOURNAL_NOTE, JournalRecord, RequestJournal
 from mockserver.prefer import (
     NO_PREFERENCES,
     Preferences,
@@ -193,19 +193,21 @@ class ApiPipeline:
         duration = (time.perf_counter() - started) * 1000
         # Recorded before sending: a client that reads the journal after its answer must find its request.
         self.journal.record(
-            method,
-            path,
-            scope["query_string"],
-            raw_headers,
-            api,
-            operation_id,
-            answer.status,
-            duration,
-            problems,
-            body,
-            answer.headers,
-            payload,
-            scope.get(JOURNAL_NOTE),
+            JournalRecord(
+                method=method,
+                path=path,
+                query=scope["query_string"],
+                headers=raw_headers,
+                api=api,
+                operation_id=operation_id,
+                status=answer.status,
+                duration_ms=duration,
+                problems=problems,
+                body=body,
+                response_headers=answer.headers,
+                response_payload=payload,
+                note=scope.get(JOURNAL_NOTE),
+            )
         )
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s %s → %s (%.1f ms)", method, path, answer.status, duration)

@@ -33,7 +33,7 @@ from mockserver.app import JourneymockApp, assemble, open_mock
 from mockserver.config import ProxySettings, ServerConfig
 from mockserver.core import Mock
 from mockserver.errors import ErrorStyle
-from mockserver.journal import JOURNAL_NOTE, MOCK_SOURCE, UPSTREAM_SOURCE, JournalNote
+from mockserver.journal import JOURNAL_NOTE, MOCK_SOURCE, UPSTREAM_SOURCE, JournalNote, JournalRecord
 from mockserver.pipeline import JOURNAL_BODY_LIMIT, BodyTooLarge, Endpoint, oversized_head, read_body
 from mockserver.recording import HarRecorder, har_entry, query_pairs, secret_values
 from mockserver.replay import SOURCE_HEADER, body_receiver
@@ -273,19 +273,21 @@ class Proxy:
         response_headers.append((b"content-length", str(len(answer.content)).encode()))
         response_headers.append((VIOLATIONS_HEADER.encode(), str(len(findings)).encode()))
         self.mock.journal.record(
-            request.method,
-            scope["path"],
-            request.query,
-            headers,
-            request.api,
-            request.operation.operation_id,
-            answer.status,
-            (time.perf_counter() - started) * 1000,
-            tuple(finding.describe() for finding in findings),
-            _journal_body(body),
-            dict(answer.headers),
-            answer.content,
-            JournalNote(UPSTREAM_SOURCE, {**upstream, "violations": len(findings)}),
+            JournalRecord(
+                method=request.method,
+                path=scope["path"],
+                query=request.query,
+                headers=headers,
+                api=request.api,
+                operation_id=request.operation.operation_id,
+                status=answer.status,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                problems=tuple(finding.describe() for finding in findings),
+                body=_journal_body(body),
+                response_headers=dict(answer.headers),
+                response_payload=answer.content,
+                note=JournalNote(UPSTREAM_SOURCE, {**upstream, "violations": len(findings)}),
+            )
         )
         await send({"type": "http.response.start", "status": answer.status, "headers": response_headers})
         await send({"type": "http.response.body", "body": answer.content})
@@ -339,19 +341,20 @@ class Proxy:
         payload = jsonio.encode(style.body(status, message))
         headers = {"content-type": "application/json", **{name.lower(): value for name, value in extra_headers.items()}}
         self.mock.journal.record(
-            scope["method"],
-            scope["path"],
-            scope["query_string"],
-            scope["headers"],
-            endpoint.operation.api,
-            endpoint.operation.operation_id,
-            status,
-            (time.perf_counter() - started) * 1000,
-            tuple(finding.describe() for finding in findings) or (message,),
-            None,
-            headers,
-            payload,
-            JournalNote(UPSTREAM_SOURCE, upstream),
+            JournalRecord(
+                method=scope["method"],
+                path=scope["path"],
+                query=scope["query_string"],
+                headers=scope["headers"],
+                api=endpoint.operation.api,
+                operation_id=endpoint.operation.operation_id,
+                status=status,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                problems=tuple(finding.describe() for finding in findings) or (message,),
+                response_headers=headers,
+                response_payload=payload,
+                note=JournalNote(UPSTREAM_SOURCE, upstream),
+            )
         )
         raw_headers = [(name.encode(), value.encode()) for name, value in headers.items()]
         raw_headers.append((b"content-length", str(len(payload)).encode()))

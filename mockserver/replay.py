@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from starlette.types import Message, Receive, Scope, Send
 
 from mockserver import jsonio
-from mockserver.journal import JOURNAL_NOTE, JournalNote
+from mockserver.journal import JOURNAL_NOTE, JournalNote, JournalRecord
 from mockserver.pipeline import ApiPipeline, BodyTooLarge, Endpoint, oversized_head, read_body
 from mockserver.recording import content_bytes, query_pairs
 from mockserver.routing import RouteMatch
@@ -167,19 +167,20 @@ class Replay:
         headers.append((b"content-length", str(len(recorded.content)).encode()))
         headers.append((SOURCE_HEADER.encode(), REPLAY_SOURCE.encode()))
         self.pipeline.journal.record(
-            method,
-            scope["path"],
-            scope["query_string"],
-            scope["headers"],
-            api,
-            match.endpoint.operation.operation_id,
-            recorded.status,
-            (time.perf_counter() - started) * 1000,
-            (),
-            _body_key(body) or None,
-            dict(recorded.headers),
-            recorded.content,
-            JournalNote(REPLAY_SOURCE),
+            JournalRecord(
+                method=method,
+                path=scope["path"],
+                query=scope["query_string"],
+                headers=scope["headers"],
+                api=api,
+                operation_id=match.endpoint.operation.operation_id,
+                status=recorded.status,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                body=_body_key(body) or None,
+                response_headers=dict(recorded.headers),
+                response_payload=recorded.content,
+                note=JournalNote(REPLAY_SOURCE),
+            )
         )
         await send({"type": "http.response.start", "status": recorded.status, "headers": headers})
         await send({"type": "http.response.body", "body": recorded.content})

@@ -7,11 +7,12 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+from typing import Any
 
 import pytest
 from support import FIXED_NOW, JOURVEX_AUTH, ODYSSEY_AUTH, REPO_ROOT, YOFI_HEADERS
 
-from mockserver.journal import RequestJournal
+from mockserver.journal import JournalRecord, RequestJournal
 from mockserver.simulation import ARCHETYPES
 from mockserver.webui import CONTENT_SECURITY_POLICY, ui_files
 
@@ -61,15 +62,29 @@ def test_since_returns_only_newer_entries_and_oldest_tells_what_was_dropped(clie
     assert client.get("/__admin/requests", params={"since": "-1"}).status_code == 400
 
 
+def _request(path: str) -> dict[str, Any]:
+    """A GET of `path` answered 200, as the pipeline would record it."""
+    return {
+        "method": "GET",
+        "path": path,
+        "query": b"",
+        "headers": [],
+        "api": None,
+        "operation_id": None,
+        "status": 200,
+        "duration_ms": 1.0,
+    }
+
+
 def test_the_journal_keeps_large_answers_by_size_only():
     journal = RequestJournal(2)
-    journal.record("GET", "/x", b"", [], None, None, 200, 1.0, response_payload=b'"' + b"a" * 70_000 + b'"')
-    journal.record("GET", "/y", b"", [], None, None, 200, 1.0, response_payload=b'{"small": 1}')
+    journal.record(JournalRecord(**_request("/x"), response_payload=b'"' + b"a" * 70_000 + b'"'))
+    journal.record(JournalRecord(**_request("/y"), response_payload=b'{"small": 1}'))
     large, small = journal.entries()
     assert large.response_body == "<70002 bytes, not kept in the journal>"
     assert small.response_body == {"small": 1}
     assert journal.oldest_id() == 1
-    journal.record("GET", "/z", b"", [], None, None, 200, 1.0)
+    journal.record(JournalRecord(**_request("/z")))
     assert journal.oldest_id() == 2
 
 

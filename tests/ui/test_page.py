@@ -5,6 +5,7 @@ client sent runs as code, and nothing leaves loopback."""
 from __future__ import annotations
 
 import time
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -14,7 +15,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 from support import FIXED_NOW, JOURVEX_AUTH, ODYSSEY_AUTH, YOFI_HEADERS
 
-from mockserver.journal import MOCK_SOURCE, UPSTREAM_SOURCE, JournalNote
+from mockserver.journal import MOCK_SOURCE, UPSTREAM_SOURCE, JournalNote, JournalRecord
 from mockserver.simulation import ARCHETYPES
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
@@ -164,14 +165,40 @@ def test_the_detail_says_why_a_request_was_refused(page, api, path, headers, rea
         page.screenshot("request-refused")
 
 
+def record_get(
+    server: Any,
+    path: str,
+    *,
+    status: int = 200,
+    duration_ms: float = 1.0,
+    problems: tuple[Any, ...] = (),
+    note: JournalNote | None = None,
+) -> None:
+    """Journal a Jourvex GET of `path` as the pipeline, the proxy or a replay would."""
+    server.mock.journal.record(
+        JournalRecord(
+            method="GET",
+            path=path,
+            query=b"",
+            headers=[(b"host", b"127.0.0.1")],
+            api="jourvex",
+            operation_id="getJourney",
+            status=status,
+            duration_ms=duration_ms,
+            problems=problems,
+            response_payload=b"{}",
+            note=note,
+        )
+    )
+
+
 def test_violations_are_listed_with_their_tier_when_an_entry_carries_one(page, server):
     # What --validate-responses records when the mock's own answer breaks its spec: a message per violation. A
     # verdict with a tier ({"tier", "message"}) is shown with its tier.
     untiered = "response body: 'journey_id' is a required property"
     tiered = {"tier": "violation", "message": "status 200 is not documented"}
-    record = server.mock.journal.record
-    record("GET", "/api/journey/a", b"", [(b"host", b"127.0.0.1")], "jourvex", "getJourney", 500, 1.0, (untiered,))
-    record("GET", "/api/journey/b", b"", [(b"host", b"127.0.0.1")], "jourvex", "getJourney", 500, 1.0, (tiered,))
+    record_get(server, "/api/journey/a", status=500, problems=(untiered,))
+    record_get(server, "/api/journey/b", status=500, problems=(tiered,))
     newest, oldest = wait_for_rows(page, 2)
     assert newest.find_element(By.CSS_SELECTOR, ".problems").text == "1"
     detail = page.driver.find_element(By.ID, "detail")
@@ -188,55 +215,13 @@ def test_the_source_column_and_the_upstreams_part_appear_for_proxied_and_replaye
     (plain,) = wait_for_rows(page, 1)
     assert not plain.find_element(By.CSS_SELECTOR, ".source").is_displayed()
     # What journey proxy and serve --replay record (mockserver.proxy, mockserver.replay).
-    record = server.mock.journal.record
     upstream = {"url": "http://127.0.0.1:9/vendor", "status": 200, "duration_ms": 12.5, "violations": 1}
     failed = {"url": "http://127.0.0.1:9/vendor", "error": "The jourvex upstream did not answer within 2 s"}
-    host = [(b"host", b"127.0.0.1")]
-    record(
-        "GET",
-        "/api/journey/up",
-        b"",
-        host,
-        "jourvex",
-        "getJourney",
-        200,
-        14.0,
-        (),
-        None,
-        None,
-        b"{}",
-        JournalNote(UPSTREAM_SOURCE, upstream),
+    record_get(server, "/api/journey/up", duration_ms=14.0, note=JournalNote(UPSTREAM_SOURCE, upstream))
+    record_get(
+        server, "/api/journey/down", duration_ms=2003.0, note=JournalNote(MOCK_SOURCE, {**failed, "fallback": True})
     )
-    record(
-        "GET",
-        "/api/journey/down",
-        b"",
-        host,
-        "jourvex",
-        "getJourney",
-        200,
-        2003.0,
-        (),
-        None,
-        None,
-        b"{}",
-        JournalNote(MOCK_SOURCE, {**failed, "fallback": True}),
-    )
-    record(
-        "GET",
-        "/api/journey/again",
-        b"",
-        host,
-        "jourvex",
-        "getJourney",
-        200,
-        1.0,
-        (),
-        None,
-        None,
-        b"{}",
-        JournalNote("replay"),
-    )
+    record_get(server, "/api/journey/again", note=JournalNote("replay"))
     wait_for_rows(page, 4)
     sources = {
         row.find_element(By.CSS_SELECTOR, ".path").text: row.find_element(By.CSS_SELECTOR, ".source")
