@@ -11,7 +11,11 @@ request (user + system, from /proc) is the steadiest figure: it does not depend 
 With `--record` the proxy also records every exchange (`journeymock proxy --record` into a temporary directory,
 removed afterwards), and the report says how many entries the recording holds once the proxy has shut down.
 
-`python -m benchmarks.proxy [--connections 16] [--duration 10] [--rounds 3] [--record]` prints one JSON document.
+The servers run the build `--build` names, as `benchmarks.run` does: the wheel users install (compiled where
+possible; the default) or the checkout's plain Python.
+
+`python -m benchmarks.proxy [--connections 16] [--duration 10] [--rounds 3] [--record] [--build wheel|checkout]`
+prints one JSON document.
 """
 
 from __future__ import annotations
@@ -25,22 +29,28 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from benchmarks.build import BUILDS, journeymock_python
 from benchmarks.loadgen import LoadSpec, run_load
 from benchmarks.procs import Server, choose_pinning, free_port, start_server, stop_server, tree_cpu_s
 from benchmarks.stats import LoadResult, median
+from benchmarks.targets import journeymock_entry
 from mockserver.vendors import TEST_HEADERS, TEST_NOW
 
 JOURNEY_PREFIX = "/api/journey/cluster_bench_"
 
 
-def _serve(*arguments: str) -> list[str]:
-    return [sys.executable, "-m", "mockserver.cli", *arguments, "--now", TEST_NOW, "--log-level", "warning"]
-
-
-def measure(connections: int, duration_s: float, *, rounds: int = 1, record: bool = False) -> dict[str, object]:
+def measure(
+    connections: int,
+    duration_s: float,
+    *,
+    rounds: int = 1,
+    record: bool = False,
+    python: Path = Path(sys.executable),
+) -> dict[str, object]:
+    """`python`: the interpreter whose journeymock serves both paths (this one by default)."""
     with tempfile.TemporaryDirectory(prefix="journeymock-bench-record-") as scratch:
         recording = Path(scratch) if record else None
-        report = _measure(connections, duration_s, rounds, recording)
+        report = _measure(connections, duration_s, rounds, recording, journeymock_entry(python))
         if recording is not None:
             report["recorded_entries"] = _recorded_entries(recording)
         return report
@@ -51,14 +61,16 @@ def _recorded_entries(directory: Path) -> int:
     return sum(len(json.loads(path.read_text(encoding="utf-8"))["log"]["entries"]) for path in directory.rglob("*.har"))
 
 
-def _measure(connections: int, duration_s: float, rounds: int, recording: Path | None) -> dict[str, object]:
+def _measure(
+    connections: int, duration_s: float, rounds: int, recording: Path | None, entry: Sequence[str]
+) -> dict[str, object]:
     pinning = choose_pinning(enabled=False)
     headers = dict(TEST_HEADERS["jourvex"])
     upstream_port, proxy_port = free_port(), free_port()
     environment = {**os.environ, "JOURVEX_BASE_URL": f"http://127.0.0.1:{upstream_port}"}
 
     def start(command: str, port: int) -> Server:
-        argv = _serve(command, "--api", "jourvex", "--port", str(port))
+        argv = [*entry, command, "--api", "jourvex", "--port", str(port), "--now", TEST_NOW, "--log-level", "warning"]
         if command == "proxy" and recording is not None:
             argv += ["--record", str(recording)]
         probe = JOURNEY_PREFIX + "probe"
@@ -139,10 +151,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per run")
     parser.add_argument("--rounds", type=int, default=3, help="direct and proxied runs, alternating")
     parser.add_argument("--record", action="store_true", help="the proxy records every exchange (HAR)")
+    parser.add_argument(
+        "--build",
+        choices=BUILDS,
+        default="wheel",
+        help="serve with the wheel users install, compiled where possible (default), or the checkout's plain Python",
+    )
     arguments = parser.parse_args(argv)
     if arguments.rounds < 1:
         parser.error("--rounds must be at least 1")
-    report = measure(arguments.connections, arguments.duration, rounds=arguments.rounds, record=arguments.record)
+    python = journeymock_python(arguments.build, log=lambda text: print(text, file=sys.stderr))
+    report = measure(
+        arguments.connections, arguments.duration, rounds=arguments.rounds, record=arguments.record, python=python
+    )
+    report["build"] = arguments.build
     print(json.dumps(report, indent=2))
     return 0
 

@@ -30,10 +30,15 @@ class Target:
     scratch: list[Path] = field(default_factory=list)
 
 
-def journeymock_argv(python: Path) -> Callable[[int], list[str]]:
-    """The serve command of the journeymock installed for `python` (its console script, as users run it)."""
+def journeymock_entry(python: Path) -> list[str]:
+    """The `journeymock` command installed for `python`: its console script, as users run it."""
     script = python.with_name("journeymock")
-    entry = [str(script)] if script.is_file() else [str(python), "-m", "mockserver"]
+    return [str(script)] if script.is_file() else [str(python), "-m", "mockserver"]
+
+
+def journeymock_argv(python: Path) -> Callable[[int], list[str]]:
+    """The serve command of the journeymock installed for `python`."""
+    entry = journeymock_entry(python)
 
     def argv(port: int) -> list[str]:
         return [*entry, "serve", "--host", "127.0.0.1", "--port", str(port), *JOURNEYMOCK_ARGS]
