@@ -71,6 +71,12 @@ CHECK_TIERS: Final[Mapping[str, tuple[Tier, str]]] = {
         "That a journey's embedded predictions are its predictions endpoint's is assumed; the document shows "
         "the two endpoints separately.",
     ),
+    # The world's check (`contracts/world_checks.py`), declared here with the others.
+    "past_kept": (
+        INFERRED,
+        "No vendor document says that a journey, fetched again, shows its past unchanged and totals that have not "
+        "gone down; a client syncing journeys relies on it.",
+    ),
 }
 
 #: Documented answers that say "not now": a stateful expectation cannot be judged on them.

@@ -1,5 +1,6 @@
 """The world's contract check can fail: a vendor that rewrites a journey's history between two fetches (the
-sliding timeline journeymock itself had) is caught by `past_kept`, and a journey that keeps its past is not."""
+sliding timeline journeymock itself had) is caught by `past_kept` — an inferred fact, so a warning unless
+`--strict-inferences` — and a journey that keeps its past is not."""
 
 from __future__ import annotations
 
@@ -41,9 +42,22 @@ def _later(shift: timedelta) -> Any:
     return lambda text: format_instant(parse_instant(text) + shift)
 
 
+SLIDING = departures.Variant(
+    "history slides between fetches", "jourvex", "past_kept", after=_SlidingHistory, options=(departures.STRICT,)
+)
+
+
 def test_a_sliding_history_is_caught_by_past_kept(plant, live_env, run_contracts, monkeypatch):
-    variant = departures.Variant("history slides between fetches", "jourvex", "past_kept", after=_SlidingHistory)
-    departures.test_departure_is_caught_by_the_right_check(variant, plant, live_env, run_contracts, monkeypatch)
+    departures.test_departure_is_caught_by_the_right_check(SLIDING, plant, live_env, run_contracts, monkeypatch)
+
+
+def test_a_sliding_history_is_a_contradicted_inference_without_strict_inferences(
+    plant, live_env, run_contracts, monkeypatch
+):
+    # A kept past is journeymock's inference, not the vendors' word: a warning, exit 0, unless strict.
+    departures.test_a_departure_from_an_inference_is_a_warning_without_strict_inferences(
+        SLIDING, plant, live_env, run_contracts, monkeypatch
+    )
 
 
 def test_a_journey_that_keeps_its_past_passes(plant, live_env, run_contracts, monkeypatch):
