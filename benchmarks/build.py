@@ -8,6 +8,7 @@ same sources reuses it.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import os
 import subprocess
@@ -19,6 +20,16 @@ from pathlib import Path
 from benchmarks.targets import REPO
 
 BUILDS = ("wheel", "checkout")
+
+
+def add_build_option(parser: argparse.ArgumentParser) -> None:
+    """`--build wheel|checkout`, the same for every benchmark."""
+    parser.add_argument(
+        "--build",
+        choices=BUILDS,
+        default="wheel",
+        help="serve with the wheel users install, compiled where possible (default), or the checkout's plain Python",
+    )
 
 
 def cache_dir() -> Path:

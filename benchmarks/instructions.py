@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from benchmarks import environment, targets
 from benchmarks.bodies import DEFAULT_BODY_BYTES, median_body_bytes
-from benchmarks.build import BUILDS, journeymock_python
+from benchmarks.build import add_build_option, journeymock_python
 from benchmarks.procs import LOOPBACK, Pinning, StartError, free_port, start_server, stop_server
 
 _COLLECTED = re.compile(r"Collected : (\d+)")
@@ -117,9 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--requests", type=int, nargs=2, default=(1000, 3000), metavar=("SHORT", "LONG"), help="requests per run"
     )
-    parser.add_argument(
-        "--build", choices=BUILDS, default="wheel", help="the installed wheel (default) or the checkout's Python"
-    )
+    add_build_option(parser)
     args = parser.parse_args(argv)
     short, long = args.requests
     if not 0 <= short < long:

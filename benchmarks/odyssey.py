@@ -36,7 +36,7 @@ import psycopg
 from psycopg import sql
 
 from benchmarks import environment, load, targets
-from benchmarks.build import BUILDS, journeymock_python
+from benchmarks.build import add_build_option, journeymock_python
 from benchmarks.loadgen import LoadSpec
 from benchmarks.procs import LOOPBACK, Pinning, Server, choose_pinning, free_port, start_server, stop_server, tree_cpu_s
 from benchmarks.stats import LoadResult
@@ -323,9 +323,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="1 s loads, one round")
     parser.add_argument("--no-pin", action="store_true")
     parser.add_argument("--results-dir", type=Path, default=targets.REPO / "benchmarks" / "results")
-    parser.add_argument(
-        "--build", choices=BUILDS, default="wheel", help="the installed wheel (default) or the checkout's Python"
-    )
+    add_build_option(parser)
     args = parser.parse_args(argv)
     unknown = set(args.stores.split(",")) - set(STORES)
     if unknown:

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.build import BUILDS, journeymock_python
+from benchmarks.build import add_build_option, journeymock_python
 from benchmarks.loadgen import LoadSpec, run_load
 from benchmarks.procs import Server, choose_pinning, free_port, start_server, stop_server, tree_cpu_s
 from benchmarks.stats import LoadResult, median
@@ -151,12 +151,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per run")
     parser.add_argument("--rounds", type=int, default=3, help="direct and proxied runs, alternating")
     parser.add_argument("--record", action="store_true", help="the proxy records every exchange (HAR)")
-    parser.add_argument(
-        "--build",
-        choices=BUILDS,
-        default="wheel",
-        help="serve with the wheel users install, compiled where possible (default), or the checkout's plain Python",
-    )
+    add_build_option(parser)
     arguments = parser.parse_args(argv)
     if arguments.rounds < 1:
         parser.error("--rounds must be at least 1")

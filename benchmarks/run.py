@@ -22,7 +22,7 @@ from pathlib import Path
 
 from benchmarks import environment, load, prism, report, targets
 from benchmarks.bodies import DEFAULT_BODY_BYTES, median_body_bytes
-from benchmarks.build import BUILDS, journeymock_python
+from benchmarks.build import add_build_option, journeymock_python
 from benchmarks.load import LoadError, LoadMethod
 from benchmarks.loadgen import LoadSpec
 from benchmarks.procs import (
@@ -72,12 +72,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--prism-max-items", type=int, default=prism.DEFAULT_MAX_ITEMS)
     parser.add_argument("--no-pin", action="store_true", help="do not pin server and load to separate cores")
     parser.add_argument("--results-dir", type=Path, default=targets.REPO / "benchmarks" / "results")
-    parser.add_argument(
-        "--build",
-        choices=BUILDS,
-        default="wheel",
-        help="measure the wheel users install, compiled where possible (default), or the checkout's plain Python",
-    )
+    add_build_option(parser)
     args = parser.parse_args(argv)
     unknown = set(args.targets.split(",")) - set(targets.TARGET_NAMES)
     if unknown:
