@@ -35,7 +35,7 @@ from mockserver.core import Mock
 from mockserver.errors import ErrorStyle
 from mockserver.journal import JOURNAL_NOTE, MOCK_SOURCE, UPSTREAM_SOURCE, JournalNote, JournalRecord
 from mockserver.pipeline import JOURNAL_BODY_LIMIT, BodyTooLarge, Endpoint, oversized_head, read_body
-from mockserver.recording import HarRecorder, har_entry, query_pairs, secret_values
+from mockserver.recording import CONNECTION_HEADERS, HarRecorder, har_entry, query_pairs, secret_values
 from mockserver.replay import SOURCE_HEADER, body_receiver
 from mockserver.routing import RouteMatch
 from mockserver.specs import Operation
@@ -62,10 +62,6 @@ _REQUEST_HOP_HEADERS: Final = frozenset(
         # The proxy has read the whole body already: an upstream's interim 100 Continue would only cost a round trip.
         b"expect",
     }
-)
-#: Response headers about the upstream's connection; the proxy's own connection sets its own.
-_RESPONSE_HOP_HEADERS: Final = frozenset(
-    {"connection", "keep-alive", "transfer-encoding", "trailer", "upgrade", "content-length"}
 )
 
 
@@ -268,7 +264,7 @@ class Proxy:
         response_headers = [
             (name.encode("latin-1"), value.encode("latin-1"))
             for name, value in answer.headers
-            if name not in _RESPONSE_HOP_HEADERS and name != VIOLATIONS_HEADER
+            if name not in CONNECTION_HEADERS and name != VIOLATIONS_HEADER
         ]
         response_headers.append((b"content-length", str(len(answer.content)).encode()))
         response_headers.append((VIOLATIONS_HEADER.encode(), str(len(findings)).encode()))

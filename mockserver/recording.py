@@ -46,6 +46,11 @@ _KNOWN_SECRETS: Final = 4096
 #: Reason phrases by status (`HTTPStatus(status)` costs an enum lookup per exchange).
 _REASONS: Final = {status.value: status.phrase for status in HTTPStatus}
 CREATOR: Final = {"name": "journeymock", "version": __version__}
+#: Response headers about the connection an answer came over, not the answer: neither forwarded by the proxy nor
+#: replayed (the connection to the client sets its own).
+CONNECTION_HEADERS: Final = frozenset(
+    {"connection", "keep-alive", "transfer-encoding", "trailer", "upgrade", "content-length"}
+)
 
 
 class Placeholders:
@@ -214,7 +219,6 @@ class HarRecorder:
         self.directory = directory
         self.placeholders = Placeholders(directory)
         self._pending: list[tuple[Path, bytes]] = []
-        self._paths: dict[tuple[str, str], Path] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._closed = False
@@ -223,12 +227,8 @@ class HarRecorder:
 
     def write(self, entry: dict[str, Any], secrets_found: Iterable[str]) -> None:
         """Queue one entry, its secrets replaced, for its file."""
-        key = (str(entry["_journeymock"]["api"]), str(entry["startedDateTime"])[:10])
-        path = self._paths.get(key)
-        if path is None:
-            if len(self._paths) >= _KNOWN_SECRETS:
-                self._paths.clear()
-            path = self._paths[key] = self.directory / key[0] / f"{key[1]}.har"
+        day = str(entry["startedDateTime"])[:10]
+        path = self.directory / str(entry["_journeymock"]["api"]) / f"{day}.har"
         text = scrub(orjson.dumps(entry, option=orjson.OPT_INDENT_2).decode("utf-8"), secrets_found, self.placeholders)
         # JSON text has no raw line break inside a string: indenting every line is indenting the entry.
         indented = (_ENTRY_INDENT + text.replace("\n", "\n" + _ENTRY_INDENT)).encode("utf-8")

@@ -27,14 +27,13 @@ from starlette.types import Message, Receive, Scope, Send
 from mockserver import jsonio
 from mockserver.journal import JOURNAL_NOTE, JournalNote, JournalRecord
 from mockserver.pipeline import ApiPipeline, BodyTooLarge, Endpoint, oversized_head, read_body
-from mockserver.recording import content_bytes, query_pairs
+from mockserver.recording import CONNECTION_HEADERS, content_bytes, query_pairs
 from mockserver.routing import RouteMatch
 
 REPLAY_SOURCE: Final = "replay"
 #: Response header on a replayed answer.
 SOURCE_HEADER: Final = "x-journeymock-source"
 _WRITES: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_NOT_REPLAYED_HEADERS: Final = frozenset({"content-length", "connection", "transfer-encoding", "keep-alive"})
 
 
 class ReplayError(ValueError):
@@ -162,7 +161,7 @@ class Replay:
         headers = [
             (name.encode("latin-1"), value.encode("latin-1"))
             for name, value in recorded.headers
-            if name not in _NOT_REPLAYED_HEADERS and name != SOURCE_HEADER
+            if name not in CONNECTION_HEADERS and name != SOURCE_HEADER
         ]
         headers.append((b"content-length", str(len(recorded.content)).encode()))
         headers.append((SOURCE_HEADER.encode(), REPLAY_SOURCE.encode()))
